@@ -1,0 +1,20 @@
+"""Test-wide set-up: no network, offline track, a throw-away cache, quiet TensorFlow.
+
+The environment variables are inherited by the notebook kernels nbval starts, so
+``utils`` installs the same network guard inside every notebook run by the tests.
+"""
+
+import os
+import tempfile
+
+os.environ["TL_FORBID_NETWORK"] = "1"
+os.environ.setdefault("TL_TRACK", "offline")
+os.environ.setdefault("TL_CACHE_DIR", tempfile.mkdtemp(prefix="tl-test-cache-"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+# keep Keras from writing into ~/.keras during tests
+os.environ.setdefault("KERAS_HOME", os.path.join(os.environ["TL_CACHE_DIR"], "keras"))
+
+from utils.netguard import forbid_network  # noqa: E402
+
+forbid_network()

@@ -1,0 +1,37 @@
+"""Plumbing for the transfer-learning course: tracks, data, backbones, plots.
+
+The lesson code (freezing, heads, training loops) stays in the notebooks; this
+package holds what they share.
+"""
+
+from .backbones import (
+    KERAS_APPLICATIONS,
+    WeightsUnavailableError,
+    get_preprocessing,
+    list_backbones,
+    load_backbone,
+    load_card,
+    load_source_classifier,
+)
+from .data import DigitSplits, Split, load_digits_splits, make_dataset, sample_k_shot
+from .features import extract_features
+from .folders import load_image_folder, scan_image_folder
+from .plotting import plot_history, plot_image_grid
+from .seed import set_seed
+from .synthetic import RenderConfig, render_characters
+from .track import VALID_TRACKS, in_colab, select_track
+
+__all__ = [
+    "KERAS_APPLICATIONS", "VALID_TRACKS", "DigitSplits", "RenderConfig", "Split", "WeightsUnavailableError",
+    "extract_features", "get_preprocessing", "in_colab", "list_backbones", "load_backbone", "load_card",
+    "load_digits_splits", "load_image_folder", "load_source_classifier", "make_dataset", "plot_history",
+    "plot_image_grid", "render_characters", "sample_k_shot", "scan_image_folder", "select_track", "set_seed",
+]
+__version__ = "0.1.0"
+
+import os as _os
+
+if _os.environ.get("TL_FORBID_NETWORK"):  # set by the test suite, so notebooks run under nbval are guarded too
+    from .netguard import forbid_network as _forbid_network
+
+    _forbid_network()

@@ -1,0 +1,211 @@
+"""One registry that resolves a backbone name to a model and its preprocessing.
+
+Two families share it:
+
+* course backbones (offline track): small CNNs pretrained by
+  ``python -m utils.pretrain`` and shipped in ``data/pretrained/`` with a model card;
+* ``keras.applications`` models (imagenet track) with ImageNet weights, which
+  Keras downloads once into its cache (``~/.keras/models``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import pretrain as _pretrain
+
+
+class WeightsUnavailableError(RuntimeError):
+    """Pretrained weights could not be loaded (no network, or a missing file)."""
+
+
+@dataclass(frozen=True)
+class KerasApp:
+    """A ``keras.applications`` backbone: constructor, preprocessing and default input."""
+
+    constructor: str  # attribute of keras.applications
+    module: str  # submodule holding preprocess_input
+    input_shape: tuple[int, int, int]
+    weights_file: str  # file name Keras caches for include_top=False
+
+
+KERAS_APPLICATIONS: dict[str, KerasApp] = {
+    "mobilenet_v2": KerasApp(
+        "MobileNetV2", "mobilenet_v2", (224, 224, 3), "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"
+    ),
+    "efficientnet_b0": KerasApp("EfficientNetB0", "efficientnet", (224, 224, 3), "efficientnetb0_notop.h5"),
+    "resnet50": KerasApp(
+        "ResNet50", "resnet50", (224, 224, 3), "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    ),
+}
+
+
+def course_backbones(directory: Path | str | None = None) -> list[str]:
+    """Names of the course backbones with a model card in ``directory`` (default data/pretrained)."""
+    folder = Path(directory or _pretrain.PRETRAINED_DIR)
+    return sorted(p.name[: -len(".json")] for p in folder.glob("*.json"))
+
+
+def list_backbones(track: str | None = None) -> list[str]:
+    """Backbone names available on a track (``"offline"``, ``"imagenet"``, or ``None`` for both)."""
+    if track not in (None, "offline", "imagenet"):
+        raise ValueError(f"track must be 'offline', 'imagenet' or None, got {track!r}")
+    names = []
+    if track in (None, "offline"):
+        names += course_backbones()
+    if track in (None, "imagenet"):
+        names += sorted(KERAS_APPLICATIONS)
+    return names
+
+
+def _unknown(name: str) -> ValueError:
+    return ValueError(
+        f"Unknown backbone {name!r}. Course backbones (offline track): {', '.join(course_backbones()) or 'none built'}; "
+        f"keras.applications (imagenet track): {', '.join(sorted(KERAS_APPLICATIONS))}. "
+        f"Course backbones are built with `python -m utils.pretrain NAME` (recipes: {', '.join(sorted(_pretrain.RECIPES))})."
+    )
+
+
+def load_card(name: str, directory: Path | str | None = None) -> dict:
+    """Read the model card of course backbone ``name``."""
+    path = _pretrain.card_path(name, directory)
+    if not path.exists():
+        raise _unknown(name)
+    return json.loads(path.read_text())
+
+
+def get_preprocessing(name: str) -> Callable:
+    """The input preprocessing a backbone expects, as a function of a batch of images."""
+    import importlib
+
+    if name in KERAS_APPLICATIONS:
+        module = importlib.import_module(f"keras.applications.{KERAS_APPLICATIONS[name].module}")
+        return module.preprocess_input
+    if name in course_backbones() or name in _pretrain.RECIPES:
+        from .models import scale_digits
+
+        return scale_digits
+    raise _unknown(name)
+
+
+def keras_cache_dir() -> Path:
+    """The folder where Keras keeps downloaded weights."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+
+
+def _is_network_failure(exc: BaseException) -> bool:
+    import socket
+    import urllib.error
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (urllib.error.URLError, ConnectionError, socket.error, TimeoutError)):
+            return True
+        text = str(exc).lower()
+        if "url fetch failure" in text or "urlopen" in text or "network" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def load_backbone(
+    name: str,
+    *,
+    weights: str | None = "pretrained",
+    input_shape: tuple[int, int, int] | None = None,
+    trainable: bool = False,
+):
+    """Build backbone ``name`` with its weights; it maps preprocessed images to feature vectors.
+
+    Parameters
+    ----------
+    name : str
+        A course backbone (see :func:`course_backbones`) or a key of :data:`KERAS_APPLICATIONS`.
+    weights : {"pretrained", "imagenet", None} or path
+        ``"pretrained"`` loads the shipped course weights, or ImageNet weights for a
+        ``keras.applications`` model (``"imagenet"`` means the same there); ``None`` gives
+        random initialisation (same architecture); a path loads that weights file.
+    input_shape : tuple or None
+        Input shape; ``None`` uses the backbone's own (8x8x1 for course backbones).
+    trainable : bool
+        Value of ``backbone.trainable``; frozen by default (feature extraction).
+
+    Returns
+    -------
+    keras.Model
+        Outputs pooled features, shape (batch, feature_dim).
+
+    Raises
+    ------
+    ValueError
+        Unknown name, or weights that do not fit the backbone.
+    WeightsUnavailableError
+        ImageNet weights could not be downloaded, or the course weights file is missing.
+    """
+    if name in KERAS_APPLICATIONS:
+        model = _load_keras_app(name, weights, input_shape)
+    elif name in _pretrain.RECIPES or name in course_backbones():
+        model = _load_course(name, weights, input_shape)
+    else:
+        raise _unknown(name)
+    model.trainable = trainable
+    return model
+
+
+def _load_course(name: str, weights, input_shape):
+    if name not in _pretrain.RECIPES:
+        raise _unknown(name)
+    recipe = _pretrain.RECIPES[name]
+    native = (recipe.image_size, recipe.image_size, 1)
+    if input_shape is not None and tuple(input_shape) != native:
+        raise ValueError(f"{name} takes images of shape {native}, got input_shape={tuple(input_shape)}")
+    if weights == "imagenet":
+        raise ValueError(f"{name} is a course backbone; use weights='pretrained' or None, not 'imagenet'")
+    classifier = _pretrain.build_source_classifier(name)
+    if weights is not None:
+        path = _pretrain.weights_path(name) if weights == "pretrained" else Path(weights)
+        if not path.exists():
+            raise WeightsUnavailableError(
+                f"Weights file {path.name} for {name!r} is missing. Rebuild it with "
+                f"`python -m utils.pretrain {name}` or restore data/pretrained/ from the repository."
+            )
+        classifier.load_weights(str(path))
+    return classifier.get_layer(name)
+
+
+def load_source_classifier(name: str):
+    """The pretrained course backbone with its source-task head (e.g. to measure forgetting)."""
+    if name not in _pretrain.RECIPES:
+        raise _unknown(name)
+    classifier = _pretrain.build_source_classifier(name)
+    classifier.load_weights(str(_pretrain.weights_path(name)))
+    return classifier
+
+
+def _load_keras_app(name: str, weights, input_shape):
+    import keras
+
+    app = KERAS_APPLICATIONS[name]
+    shape = tuple(input_shape) if input_shape is not None else app.input_shape
+    if len(shape) != 3 or shape[2] != 3 or min(shape[:2]) < 32:
+        raise ValueError(f"{name} needs RGB images of at least 32x32, shape (h, w, 3); got input_shape={shape}")
+    if weights == "pretrained":
+        weights = "imagenet"
+    constructor = getattr(keras.applications, app.constructor)
+    try:
+        return constructor(include_top=False, weights=weights, input_shape=shape, pooling="avg")
+    except Exception as exc:  # noqa: BLE001 - turned into one clear message below
+        if weights == "imagenet" and _is_network_failure(exc):
+            message = (
+                f"Could not download the ImageNet weights of {name} (no network?). Either switch to the "
+                f"offline track (TL_TRACK=offline, course backbones, no downloads), or, on a machine with "
+                f"internet, run keras.applications.{app.constructor}(include_top=False, weights='imagenet') "
+                f"once and copy {app.weights_file} into {keras_cache_dir()}, or pass weights='/path/to/{app.weights_file}'."
+            )
+            raise WeightsUnavailableError(message) from None
+        raise

@@ -1,0 +1,173 @@
+"""Offline target data: the real handwritten digits that scikit-learn ships.
+
+The 1,797 digits are 8x8 images with integer grey levels 0..16 (from the UCI
+"Optical Recognition of Handwritten Digits" set; each pixel counts the ink in
+a 4x4 block of a 32x32 bitmap). They are split once, stratified and seeded,
+into train / validation / test; the test split is for final numbers only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DIGITS_SHAPE = (8, 8, 1)
+DIGITS_MAX = 16.0
+SPLIT_SEED = 0
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images ``x`` of shape (n, 8, 8, 1), float32 in [0, 16], and int labels ``y``."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @property
+    def flat(self) -> np.ndarray:
+        """The images as (n, 64) rows, for scikit-learn estimators."""
+        return self.x.reshape(len(self.x), -1)
+
+
+@dataclass(frozen=True)
+class DigitSplits:
+    """The fixed train / validation / test splits of the digits."""
+
+    train: Split
+    val: Split
+    test: Split
+    class_names: tuple[str, ...]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+
+def load_digits_splits(
+    *, val_size: float = 0.15, test_size: float = 0.25, split_seed: int = SPLIT_SEED
+) -> DigitSplits:
+    """Load scikit-learn's digits and split them, stratified and seeded.
+
+    Parameters
+    ----------
+    val_size, test_size : float
+        Fractions of all 1,797 images for validation and test, each in (0, 1),
+        together below 0.9 so the training split keeps >= 10% of the data.
+    split_seed : int
+        Seed of the split. Keep the default so every notebook sees the same test set.
+
+    Returns
+    -------
+    DigitSplits
+        ``train``, ``val`` and ``test`` splits, and the class names "0".."9".
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    for name, value in (("val_size", val_size), ("test_size", test_size)):
+        if not 0.0 < float(value) < 1.0:
+            raise ValueError(f"{name} must be a fraction in (0, 1), got {value!r}")
+    if val_size + test_size >= 0.9:
+        raise ValueError(
+            f"val_size + test_size = {val_size + test_size:.2f} leaves too little for training; keep it below 0.9"
+        )
+    bunch = load_digits()
+    x = bunch.images.astype("float32")[..., None]
+    y = bunch.target.astype("int64")
+    x_rest, x_test, y_rest, y_test = train_test_split(
+        x, y, test_size=test_size, stratify=y, random_state=split_seed
+    )
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_rest, y_rest, test_size=val_size / (1.0 - test_size), stratify=y_rest, random_state=split_seed
+    )
+    names = tuple(str(c) for c in bunch.target_names)
+    return DigitSplits(Split(x_train, y_train), Split(x_val, y_val), Split(x_test, y_test), names)
+
+
+def sample_k_shot(x: np.ndarray, y: np.ndarray, k: int | None, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``k`` labelled examples of every class, seeded.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, ...)
+    y : ndarray of int, shape (n,)
+    k : int or None
+        Examples per class; ``None`` (or the string ``"all"``) returns everything.
+    seed : int
+        Seed of the draw; the same seed gives the same examples.
+
+    Returns
+    -------
+    x_k, y_k : ndarray
+        ``k * n_classes`` examples, shuffled (classes interleaved).
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is not a positive integer, or a class has fewer than ``k`` examples.
+    """
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x and y differ in length: {len(x)} images, {len(y)} labels")
+    if k is None or (isinstance(k, str) and k == "all"):
+        return x, y
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer, None or 'all'; got {k!r}")
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(y, return_counts=True)
+    if counts.min() < k:
+        short = {int(c): int(n) for c, n in zip(classes, counts) if n < k}
+        raise ValueError(
+            f"k={k} examples per class requested, but some classes have fewer: {short} "
+            f"(class: examples available). Use k <= {int(counts.min())} or k=None for all."
+        )
+    idx = np.concatenate([rng.choice(np.flatnonzero(y == c), size=k, replace=False) for c in classes])
+    idx = rng.permutation(idx)
+    return x[idx], y[idx]
+
+
+def make_dataset(
+    x: np.ndarray,
+    y: np.ndarray | None = None,
+    *,
+    batch_size: int = 64,
+    shuffle: bool = False,
+    seed: int = 0,
+    cache: bool = True,
+):
+    """Wrap arrays in a ``tf.data`` pipeline: (shuffle), batch, cache, prefetch.
+
+    Parameters
+    ----------
+    x : ndarray
+    y : ndarray or None
+        Labels; ``None`` yields images only (for prediction or feature extraction).
+    batch_size : int
+    shuffle : bool
+        Reshuffle every epoch, seeded by ``seed``.
+    seed : int
+    cache : bool
+        Cache the batched arrays in memory (they are small).
+
+    Returns
+    -------
+    tf.data.Dataset
+    """
+    import tensorflow as tf
+
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    x = np.asarray(x, dtype="float32")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"x and y differ in length: {len(x)} images, {len(y)} labels")
+    ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, np.asarray(y)))
+    if cache:
+        ds = ds.cache()
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)

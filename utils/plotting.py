@@ -1,0 +1,110 @@
+"""Plot helpers: labelled image grids and training curves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+def plot_image_grid(
+    images,
+    labels=None,
+    class_names: Sequence[str] | None = None,
+    *,
+    ncols: int = 10,
+    cmap: str = "gray_r",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    title: str | None = None,
+    cell_size: float = 0.8,
+):
+    """Show images in a grid, each titled with its label.
+
+    Parameters
+    ----------
+    images : array-like, shape (n, h, w) or (n, h, w, c) with c in {1, 3}
+    labels : array-like of int or str, shape (n,), or None
+    class_names : sequence of str or None
+        Names for integer labels.
+    ncols : int
+    cmap : str
+        Colour map for single-channel images (ink dark on white by default).
+    vmin, vmax : float or None
+        Grey-level range; ``None`` lets matplotlib scale each image.
+    title : str or None
+        Figure title.
+    cell_size : float
+        Inches per image.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] not in (3, 4)) or len(images) == 0:
+        raise ValueError(f"images must have shape (n, h, w), (n, h, w, 1) or (n, h, w, 3); got {images.shape}")
+    if labels is not None and len(labels) != len(images):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
+        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
+    n = len(images)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(cell_size * ncols, (cell_size + 0.15) * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= n:
+            continue
+        ax.imshow(images[i], cmap=cmap if images.ndim == 3 else None, vmin=vmin, vmax=vmax)
+        if labels is not None:
+            label = labels[i]
+            if class_names is not None and not isinstance(label, str):
+                label = class_names[int(label)]
+            ax.set_title(str(label), fontsize=8, pad=2)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), *, title: str | None = None):
+    """Training and validation curves, one panel per metric.
+
+    Parameters
+    ----------
+    history : keras.callbacks.History or mapping of str to list of float
+        ``model.fit``'s return value or its ``.history`` dict.
+    metrics : sequence of str
+        Metric names; ``val_<name>`` is drawn beside each when present.
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, Mapping):
+        raise TypeError(f"history must be a keras History or a dict of lists, got {type(history).__name__}")
+    missing = [m for m in metrics if m not in logs]
+    if missing:
+        raise KeyError(f"metric(s) {missing} not in the history; it has {sorted(logs)}")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3), squeeze=False)
+    for ax, metric in zip(axes.flat, metrics):
+        for key, label in ((metric, "train"), (f"val_{metric}", "validation")):
+            if key in logs:
+                values = logs[key]
+                sns.lineplot(x=np.arange(1, len(values) + 1), y=values, ax=ax, label=label, marker="o", markersize=3)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

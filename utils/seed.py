@@ -1,0 +1,41 @@
+"""Seed every random number generator the course uses with one call."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+
+
+def set_seed(seed: int, *, deterministic_ops: bool = False) -> int:
+    """Seed Python's ``random``, NumPy and Keras/TensorFlow.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer.
+    deterministic_ops : bool
+        Also ask TensorFlow for deterministic kernels
+        (``tf.config.experimental.enable_op_determinism``). Slower; on the CPU
+        the course's models are already repeatable without it.
+
+    Returns
+    -------
+    int
+        The seed, so ``seed = set_seed(0)`` reads naturally.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    import keras
+
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)  # seeds Python, NumPy and the backend
+    if deterministic_ops:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    return seed
