@@ -7,6 +7,7 @@ package holds what they share.
 from .backbones import (
     KERAS_APPLICATIONS,
     WeightsUnavailableError,
+    adapt_images,
     get_preprocessing,
     list_backbones,
     load_backbone,
@@ -17,13 +18,15 @@ from .data import DigitSplits, Split, load_digits_splits, make_dataset, sample_k
 from .features import extract_features
 from .folders import load_image_folder, scan_image_folder
 from .plotting import plot_history, plot_image_grid
+from .quiet import import_tensorflow
+from .results import write_results
 from .seed import set_seed
 from .synthetic import RenderConfig, render_characters
 from .track import VALID_TRACKS, in_colab, select_track
 
 __all__ = [
-    "KERAS_APPLICATIONS", "VALID_TRACKS", "DigitSplits", "RenderConfig", "Split", "WeightsUnavailableError",
-    "extract_features", "get_preprocessing", "in_colab", "list_backbones", "load_backbone", "load_card",
+    "KERAS_APPLICATIONS", "VALID_TRACKS", "adapt_images", "write_results", "DigitSplits", "RenderConfig", "Split", "WeightsUnavailableError",
+    "extract_features", "get_preprocessing", "import_tensorflow", "in_colab", "list_backbones", "load_backbone", "load_card",
     "load_digits_splits", "load_image_folder", "load_source_classifier", "make_dataset", "plot_history",
     "plot_image_grid", "render_characters", "sample_k_shot", "scan_image_folder", "select_track", "set_seed",
 ]

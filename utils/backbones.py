@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import pretrain as _pretrain
 
@@ -209,3 +209,39 @@ def _load_keras_app(name: str, weights, input_shape):
             )
             raise WeightsUnavailableError(message) from None
         raise
+
+
+def adapt_images(x, name: str, *, image_size: int | None = None):
+    """Bring 8x8 grey digits (grey levels 0..16) to the raw input backbone ``name`` takes.
+
+    Course backbones take them as they are. A ``keras.applications`` model takes RGB
+    images with values 0..255: the digits are resized (bilinear) to ``image_size``
+    (default: the model's own input size), repeated over three channels and rescaled.
+    Apply :func:`get_preprocessing` afterwards, as for any image.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, 8, 8, 1)
+    name : str
+    image_size : int or None
+
+    Returns
+    -------
+    ndarray, float32
+    """
+    import numpy as np
+
+    x = np.asarray(x, dtype="float32")
+    if x.ndim != 4 or x.shape[-1] != 1:
+        raise ValueError(f"x must be grey images of shape (n, h, w, 1), got {x.shape}")
+    if name in KERAS_APPLICATIONS:
+        import tensorflow as tf
+
+        size = image_size or KERAS_APPLICATIONS[name].input_shape[0]
+        x = tf.image.resize(x, (size, size), method="bilinear").numpy()
+        return np.repeat(x * (255.0 / 16.0), 3, axis=-1)
+    if name in _pretrain.RECIPES or name in course_backbones():
+        if image_size not in (None, x.shape[1]):
+            raise ValueError(f"course backbone {name} takes images at their own size, not image_size={image_size}")
+        return x
+    raise _unknown(name)

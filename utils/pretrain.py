@@ -20,7 +20,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "data" / "pretrained"

@@ -28,14 +28,15 @@ def set_seed(seed: int, *, deterministic_ops: bool = False) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     seed = int(seed)
+    from .quiet import import_tensorflow
+
+    tf = import_tensorflow()
     import keras
 
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - learners still call the legacy global API
     keras.utils.set_random_seed(seed)  # seeds Python, NumPy and the backend
     if deterministic_ops:
-        import tensorflow as tf
-
         tf.config.experimental.enable_op_determinism()
     return seed

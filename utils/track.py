@@ -16,9 +16,9 @@ ENV_VAR = "TL_TRACK"
 
 def gpu_available() -> bool:
     """Return True when TensorFlow can see at least one GPU."""
-    import tensorflow as tf
+    from .quiet import import_tensorflow
 
-    return bool(tf.config.list_physical_devices("GPU"))
+    return bool(import_tensorflow().config.list_physical_devices("GPU"))
 
 
 def in_colab() -> bool:

@@ -1,0 +1,62 @@
+"""Write a notebook's results summary to ``results/<notebook stem>.json`` (design section 7)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from .paths import ROOT
+
+RECORD_KEYS = ("experiment", "method", "budget", "metric", "mean", "std", "n_seeds", "track")
+
+
+def write_results(stem: str, records: list[dict], *, directory: Path | str | None = None) -> Path:
+    """Validate result records and write them atomically as JSON.
+
+    Parameters
+    ----------
+    stem : str
+        The notebook's file stem, e.g. ``"01_feature_extraction"``.
+    records : list of dict
+        Each with the keys ``experiment``, ``method``, ``budget`` (examples per class,
+        ``"all"`` or ``None``), ``metric``, ``mean``, ``std``, ``n_seeds`` and ``track``.
+    directory : path or None
+        Default ``results/`` at the repository root.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    if not stem or "/" in stem or stem.endswith(".ipynb"):
+        raise ValueError(f"stem must be a notebook file stem like '01_feature_extraction', got {stem!r}")
+    if not records:
+        raise ValueError("records is empty; a results file needs at least one record")
+    clean = []
+    for i, record in enumerate(records):
+        missing = [k for k in RECORD_KEYS if k not in record]
+        if missing:
+            raise ValueError(f"record {i} lacks the key(s) {missing}; every record needs {list(RECORD_KEYS)}")
+        budget = record["budget"]
+        if not (budget is None or budget == "all" or (isinstance(budget, int) and budget > 0)):
+            raise ValueError(f"record {i}: budget must be a positive int, 'all' or None, got {budget!r}")
+        for key in ("mean", "std"):
+            if not math.isfinite(float(record[key])):
+                raise ValueError(f"record {i}: {key} must be a finite number, got {record[key]!r}")
+        if int(record["n_seeds"]) < 1:
+            raise ValueError(f"record {i}: n_seeds must be >= 1, got {record['n_seeds']!r}")
+        clean.append({**record, "mean": float(record["mean"]), "std": float(record["std"]),
+                      "n_seeds": int(record["n_seeds"])})
+    folder = Path(directory) if directory is not None else ROOT / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}.json"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(clean, fh, indent=2)
+        fh.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return path
