@@ -1,0 +1,51 @@
+"""The results writer validates records and writes them atomically."""
+
+import json
+
+import pytest
+
+from utils.results import RECORD_KEYS, write_results
+
+
+def record(**changes):
+    base = {"experiment": "e", "method": "m", "budget": 10, "metric": "accuracy", "mean": 0.9, "std": 0.01,
+            "n_seeds": 3, "track": "offline"}
+    return {**base, **changes}
+
+
+def test_writes_records_as_json_list(tmp_path):
+    path = write_results("01_feature_extraction", [record(), record(budget="all"), record(budget=None)],
+                         directory=tmp_path)
+    assert path == tmp_path / "01_feature_extraction.json"
+    data = json.loads(path.read_text())
+    assert [r["budget"] for r in data] == [10, "all", None]
+    assert all(set(RECORD_KEYS) <= set(r) for r in data)
+    assert [p.name for p in tmp_path.iterdir()] == ["01_feature_extraction.json"]  # no temporary file left
+
+
+def test_rewrite_replaces_the_file(tmp_path):
+    write_results("x", [record(mean=0.1)], directory=tmp_path)
+    write_results("x", [record(mean=0.2)], directory=tmp_path)
+    assert json.loads((tmp_path / "x.json").read_text())[0]["mean"] == 0.2
+
+
+@pytest.mark.parametrize(
+    ("records", "message"),
+    [
+        ([], "empty"),
+        ([{"experiment": "e"}], "lacks the key"),
+        ([record(budget=0)], "budget"),
+        ([record(budget="some")], "budget"),
+        ([record(mean=float("nan"))], "finite"),
+        ([record(n_seeds=0)], "n_seeds"),
+    ],
+)
+def test_bad_records_are_refused(tmp_path, records, message):
+    with pytest.raises(ValueError, match=message):
+        write_results("x", records, directory=tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_stem_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="stem"):
+        write_results("00_welcome.ipynb", [record()], directory=tmp_path)
