@@ -47,7 +47,7 @@ KERAS_APPLICATIONS: dict[str, KerasApp] = {
 def course_backbones(directory: Path | str | None = None) -> list[str]:
     """Names of the course backbones with a model card in ``directory`` (default data/pretrained)."""
     folder = Path(directory or _pretrain.PRETRAINED_DIR)
-    return sorted(p.name[: -len(".json")] for p in folder.glob("*.json"))
+    return sorted(p.name[: -len(".json")] for p in folder.glob("*.json") if not p.name.startswith("."))
 
 
 def list_backbones(track: str | None = None) -> list[str]:
@@ -97,19 +97,35 @@ def keras_cache_dir() -> Path:
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
 
 
+def _chain(exc: BaseException | None):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _requested_file(exc: BaseException, default: str) -> str:
+    """The weights file Keras tried to fetch, read from its error (it depends on the input size)."""
+    import re
+
+    for link in _chain(exc):
+        match = re.search(r"([\w.-]+\.h5)\b", str(link))
+        if match:
+            return match.group(1)
+    return default
+
+
 def _is_network_failure(exc: BaseException) -> bool:
     import socket
     import urllib.error
 
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, (urllib.error.URLError, ConnectionError, socket.error, TimeoutError)):
+    for link in _chain(exc):
+        if isinstance(link, (urllib.error.URLError, ConnectionError, socket.error, TimeoutError)):
             return True
-        text = str(exc).lower()
+        text = str(link).lower()
         if "url fetch failure" in text or "urlopen" in text or "network" in text:
             return True
-        exc = exc.__cause__ or exc.__context__
     return False
 
 
@@ -201,11 +217,13 @@ def _load_keras_app(name: str, weights, input_shape):
         return constructor(include_top=False, weights=weights, input_shape=shape, pooling="avg")
     except Exception as exc:  # noqa: BLE001 - turned into one clear message below
         if weights == "imagenet" and _is_network_failure(exc):
+            file = _requested_file(exc, app.weights_file)
             message = (
                 f"Could not download the ImageNet weights of {name} (no network?). Either switch to the "
                 f"offline track (TL_TRACK=offline, course backbones, no downloads), or, on a machine with "
-                f"internet, run keras.applications.{app.constructor}(include_top=False, weights='imagenet') "
-                f"once and copy {app.weights_file} into {keras_cache_dir()}, or pass weights='/path/to/{app.weights_file}'."
+                f"internet, run keras.applications.{app.constructor}(include_top=False, weights='imagenet', "
+                f"input_shape={shape}) once and copy {file} into {keras_cache_dir()}, "
+                f"or pass weights='/path/to/{file}'."
             )
             raise WeightsUnavailableError(message) from None
         raise

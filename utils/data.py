@@ -160,7 +160,7 @@ def make_dataset(
     """
     import tensorflow as tf
 
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     x = np.asarray(x, dtype="float32")
     if y is not None and len(y) != len(x):

@@ -15,6 +15,8 @@ import warnings
 from pathlib import Path
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+# formats TensorFlow's decode_image reads (PIL's names; MPO is a camera JPEG)
+DECODABLE_FORMATS = ("BMP", "GIF", "JPEG", "MPO", "PNG")
 
 
 def scan_image_folder(directory: str | Path) -> tuple[dict[str, list[Path]], list[tuple[Path, str]]]:
@@ -63,8 +65,12 @@ def scan_image_folder(directory: str | Path) -> tuple[dict[str, list[Path]], lis
                     im.verify()
                 with Image.open(path) as im:
                     im.load()
+                    kind = im.format
             except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
                 skipped.append((path, f"cannot be decoded ({type(exc).__name__})"))
+                continue
+            if kind not in DECODABLE_FORMATS:
+                skipped.append((path, f"is a {kind} image; TensorFlow reads only {', '.join(DECODABLE_FORMATS)}"))
                 continue
             files.append(path)
         good[folder.name] = files
@@ -129,7 +135,11 @@ def load_image_folder(
         seed=seed,
         shuffle=shuffle,
     )
-    if not skipped:
+    keras_reads = sorted(
+        p for folder in Path(directory).iterdir() if folder.name in good
+        for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+    )
+    if keras_reads == sorted(p for files in good.values() for p in files):
         return keras.utils.image_dataset_from_directory(str(directory), **kwargs)
     # Keras reads every file with an image extension; give it a view of the good files only,
     # made of symbolic links in the course cache (the learner's folder is never touched).

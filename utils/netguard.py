@@ -8,6 +8,9 @@ import socket
 _original_connect = socket.socket.connect
 _original_connect_ex = socket.socket.connect_ex
 _original_getaddrinfo = socket.getaddrinfo
+_original_gethostbyname = socket.gethostbyname
+_original_gethostbyname_ex = socket.gethostbyname_ex
+_original_sendto = socket.socket.sendto
 
 
 class NetworkBlockedError(ConnectionError):
@@ -47,11 +50,29 @@ def _guarded_getaddrinfo(host, *args, **kwargs):
     return _original_getaddrinfo(host, *args, **kwargs)
 
 
+def _guarded_gethostbyname(host):
+    _check((host, 0))
+    return _original_gethostbyname(host)
+
+
+def _guarded_gethostbyname_ex(host):
+    _check((host, 0))
+    return _original_gethostbyname_ex(host)
+
+
+def _guarded_sendto(self, data, *args):
+    _check(args[-1])
+    return _original_sendto(self, data, *args)
+
+
 def forbid_network() -> None:
     """Make connections and name look-ups to anything but loopback raise :class:`NetworkBlockedError`."""
     socket.socket.connect = _guarded_connect
     socket.socket.connect_ex = _guarded_connect_ex
     socket.getaddrinfo = _guarded_getaddrinfo
+    socket.gethostbyname = _guarded_gethostbyname
+    socket.gethostbyname_ex = _guarded_gethostbyname_ex
+    socket.socket.sendto = _guarded_sendto
 
 
 def allow_network() -> None:
@@ -59,3 +80,6 @@ def allow_network() -> None:
     socket.socket.connect = _original_connect
     socket.socket.connect_ex = _original_connect_ex
     socket.getaddrinfo = _original_getaddrinfo
+    socket.gethostbyname = _original_gethostbyname
+    socket.gethostbyname_ex = _original_gethostbyname_ex
+    socket.socket.sendto = _original_sendto

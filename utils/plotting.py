@@ -90,6 +90,8 @@ def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), *, titl
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    if isinstance(metrics, str):
+        metrics = (metrics,)
     logs = getattr(history, "history", history)
     if not isinstance(logs, Mapping):
         raise TypeError(f"history must be a keras History or a dict of lists, got {type(history).__name__}")

@@ -205,11 +205,15 @@ def pretrain(
     }
     path = card_path(name, out)
     fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".json")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(card, fh, indent=2)
-        fh.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(card, fh, indent=2)
+            fh.write("\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return card
 
 
