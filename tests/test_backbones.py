@@ -27,14 +27,10 @@ MAX_WEIGHTS_BYTES = 2_000_000
 CARD_KEYS = ("source_task", "source_classes", "source_accuracy", "parameters", "seed", "training_time_s", "command")
 
 
-def _wait_for_shipped_card(name=SHIPPED, timeout=600.0):
-    """The shipped card may be being rebuilt by `make backbones`; wait for it to reappear."""
+def _shipped_card(name=SHIPPED):
+    """Path of a shipped card; fails clearly if the card or its weights are missing."""
     card, weights = pretrain_module.card_path(name), pretrain_module.weights_path(name)
-    deadline = time.monotonic() + timeout
-    while not (card.exists() and weights.exists()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"{card} or {weights} is missing (waited {timeout:.0f} s)")
-        time.sleep(5)
+    assert card.exists() and weights.exists(), f"{card.name} or {weights.name} missing from data/pretrained/"
     return card
 
 
@@ -45,7 +41,7 @@ def _shipped_cards():
 
 @pytest.fixture(scope="module")
 def glyphnet():
-    _wait_for_shipped_card()
+    _shipped_card()
     import keras  # noqa: F401 - import TensorFlow before anything is timed
 
     return load_backbone(SHIPPED)
@@ -55,7 +51,7 @@ def glyphnet():
 
 
 def test_offline_track_lists_the_shipped_course_backbone():
-    _wait_for_shipped_card()
+    _shipped_card()
     names = list_backbones("offline")
     assert SHIPPED in names
     assert not set(names) & set(KERAS_APPLICATIONS)
@@ -75,7 +71,7 @@ def test_course_backbones_ignore_hidden_temporary_cards(tmp_path):
 
 
 def test_no_track_lists_both_families():
-    _wait_for_shipped_card()
+    _shipped_card()
     assert set(list_backbones()) == set(list_backbones("offline")) | set(list_backbones("imagenet"))
 
 
@@ -86,7 +82,7 @@ def test_list_backbones_bad_track_raises(track):
 
 
 def test_unknown_backbone_raises_listing_known_names():
-    _wait_for_shipped_card()
+    _shipped_card()
     with pytest.raises(ValueError, match="Unknown backbone 'no-such-net'") as info:
         load_backbone("no-such-net")
     message = str(info.value)
@@ -104,7 +100,7 @@ def test_unknown_backbone_raises_listing_known_names():
 
 @pytest.mark.parametrize("name", _shipped_cards())
 def test_shipped_card_matches_its_weights_and_model(name):
-    card_file = _wait_for_shipped_card(name)
+    card_file = _shipped_card(name)
     card = json.loads(card_file.read_text())
     assert card == load_card(name)
     for key in CARD_KEYS:
@@ -137,7 +133,7 @@ def test_shipped_source_classifier_reaches_the_card_accuracy_on_fresh_images(nam
     from utils import render_characters
     from utils.models import scale_digits
 
-    card = json.loads(_wait_for_shipped_card(name).read_text())
+    card = json.loads(_shipped_card(name).read_text())
     classifier = load_source_classifier(name)
     size = card["input_shape"][0]
     x, y, classes = render_characters(2000, "".join(card["source_classes"]), seed=12345, image_size=size)

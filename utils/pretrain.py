@@ -150,7 +150,7 @@ def pretrain(
             recipe.n_per_epoch, recipe.chars, seed=seed * 1000 + epoch, image_size=recipe.image_size
         )
         ds = tf.data.Dataset.from_tensor_slices((scale_digits(x), y)).batch(recipe.batch_size)
-        model.fit(ds, epochs=epoch + 1, initial_epoch=epoch, verbose=verbose)
+        model.fit(ds, epochs=epoch + 1, initial_epoch=epoch, shuffle=False, verbose=verbose)  # rendered shuffled
     train_seconds = time.perf_counter() - start
     probs = model.predict(scale_digits(x_test), batch_size=512, verbose=0)
     accuracy = float(np.mean(probs.argmax(1) == y_test))

@@ -118,7 +118,7 @@ class RenderConfig:
     aspect: tuple[float, float] = (0.8, 1.2)
     shear: float = 0.25
     shift: float = 2.0
-    stroke: tuple[int, ...] = (0, 1, 2, 3)
+    stroke: tuple[int, ...] = (0, 1, 2)
     blur: tuple[float, float] = (0.0, 1.0)
     noise: tuple[float, float] = (0.0, 0.03)
 
