@@ -32,7 +32,7 @@ course: $(STAMP)
 	@for nb in notebooks/[0-9]*.ipynb; do \
 	  echo "== $$nb"; \
 	  TL_TRACK=offline $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
 	done
 
 ## make backbones: rebuild the shipped course backbones in data/pretrained/
