@@ -230,18 +230,19 @@ def _load_keras_app(name: str, weights, input_shape):
 
 
 def adapt_images(x, name: str, *, image_size: int | None = None):
-    """Bring 8x8 grey digits (grey levels 0..16) to the raw input backbone ``name`` takes.
+    """Bring images to the raw input backbone ``name`` takes (before its preprocessing).
 
-    Course backbones take them as they are. A ``keras.applications`` model takes RGB
-    images with values 0..255: the digits are resized (bilinear) to ``image_size``
-    (default: the model's own input size), repeated over three channels and rescaled.
-    Apply :func:`get_preprocessing` afterwards, as for any image.
+    Course backbones take 8x8 grey digits (0..16) as they are. A ``keras.applications``
+    model takes RGB images with values 0..255 at its input size: grey digits are
+    resized (bilinear), repeated over three channels and rescaled from 0..16; RGB
+    photos (already 0..255) are only resized. Apply :func:`get_preprocessing` afterwards.
 
     Parameters
     ----------
-    x : ndarray, shape (n, 8, 8, 1)
+    x : ndarray, shape (n, h, w, 1) or (n, h, w, 3)
     name : str
     image_size : int or None
+        Output side for a ``keras.applications`` model; default its own input size.
 
     Returns
     -------
@@ -250,15 +251,20 @@ def adapt_images(x, name: str, *, image_size: int | None = None):
     import numpy as np
 
     x = np.asarray(x, dtype="float32")
-    if x.ndim != 4 or x.shape[-1] != 1:
-        raise ValueError(f"x must be grey images of shape (n, h, w, 1), got {x.shape}")
+    if x.ndim != 4 or x.shape[-1] not in (1, 3):
+        raise ValueError(f"x must be grey images (n, h, w, 1) or RGB photos (n, h, w, 3), got {x.shape}")
     if name in KERAS_APPLICATIONS:
         import tensorflow as tf
 
         size = image_size or KERAS_APPLICATIONS[name].input_shape[0]
-        x = tf.image.resize(x, (size, size), method="bilinear").numpy()
-        return np.repeat(x * (255.0 / 16.0), 3, axis=-1)
+        if x.shape[1:3] != (size, size):
+            x = tf.image.resize(x, (size, size), method="bilinear").numpy()
+        if x.shape[-1] == 1:
+            x = np.repeat(x * (255.0 / 16.0), 3, axis=-1)
+        return x
     if name in _pretrain.RECIPES or name in course_backbones():
+        if x.shape[-1] != 1:
+            raise ValueError(f"course backbone {name} takes grey images (n, h, w, 1), got {x.shape}")
         if image_size not in (None, x.shape[1]):
             raise ValueError(f"course backbone {name} takes images at their own size, not image_size={image_size}")
         return x

@@ -36,3 +36,118 @@ def extract_features(backbone, x, *, preprocess=None, batch_size: int = 256) -> 
         [np.asarray(backbone(x[i : i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
     )
     return out.reshape(len(x), -1).astype("float32")
+
+
+def feature_cache_key(extractor, x, *, preprocess=None) -> str:
+    """A key that changes whenever the extractor's layers, its weights, the data or the preprocessing change.
+
+    Parameters
+    ----------
+    extractor : keras.Model
+    x : ndarray
+    preprocess : callable or None
+
+    Returns
+    -------
+    str
+        A SHA-256 hex digest.
+    """
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    config = [(layer.__class__.__name__, layer.name) for layer in extractor.layers]
+    digest.update(json.dumps([extractor.name, config, list(map(str, extractor.output_shape))]).encode())
+    for weight in extractor.weights:
+        value = np.ascontiguousarray(np.asarray(weight))
+        digest.update(f"{weight.path}:{value.dtype}:{value.shape}".encode())
+        digest.update(value.tobytes())
+    data = np.ascontiguousarray(np.asarray(x, dtype="float32"))
+    digest.update(f"{data.shape}".encode())
+    digest.update(data.tobytes())
+    digest.update(_describe_function(preprocess).encode())
+    return digest.hexdigest()
+
+
+def _describe_function(func) -> str:
+    """Name and, where Python exposes it, the code and constants of a function (so edits change it)."""
+    import functools
+
+    if func is None:
+        return "none"
+    if isinstance(func, functools.partial):
+        return f"partial({_describe_function(func.func)}, {func.args!r}, {sorted(func.keywords.items())!r})"
+    parts = [f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', type(func).__name__)}"]
+    code = getattr(func, "__code__", None)
+    if code is not None:
+        parts += [code.co_code.hex(), repr(code.co_consts), repr(getattr(func, "__defaults__", None))]
+        for cell in getattr(func, "__closure__", None) or ():
+            try:
+                parts.append(repr(cell.cell_contents))
+            except ValueError:  # empty cell
+                parts.append("<empty>")
+    return "|".join(parts)
+
+
+def cached_features(
+    extractor,
+    x,
+    *,
+    preprocess=None,
+    batch_size: int = 256,
+    cache_dir=None,
+    return_hit: bool = False,
+):
+    """:func:`extract_features`, computed once and kept on disk.
+
+    The file is named by :func:`feature_cache_key`, so new weights, new data, another
+    cut layer or another preprocessing give a new entry (the old one is never reused).
+    Entries are written atomically (a temporary file renamed into place), so an
+    interrupted run never leaves a half-written entry; an unreadable entry is recomputed.
+
+    Parameters
+    ----------
+    extractor : keras.Model
+        The frozen backbone, or a cut of it (see :func:`utils.probing.cut_backbone`).
+    x : ndarray
+        Raw images.
+    preprocess : callable or None
+    batch_size : int
+    cache_dir : path or None
+        Default: ``features/`` in the course cache (``$TL_CACHE_DIR`` or ``.cache/``, git-ignored).
+    return_hit : bool
+        Also return whether the features came from the cache.
+
+    Returns
+    -------
+    features : ndarray, shape (n, d)
+    hit : bool
+        Only with ``return_hit=True``.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from .paths import cache_dir as _cache_dir
+
+    folder = Path(cache_dir) if cache_dir is not None else _cache_dir("features")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{feature_cache_key(extractor, x, preprocess=preprocess)}.npy"
+    if path.exists():
+        try:
+            features = np.load(path, allow_pickle=False)
+            if features.ndim == 2 and len(features) == len(x):
+                return (features, True) if return_hit else features
+        except (OSError, ValueError, EOFError):
+            pass  # unreadable: recompute and replace below
+    features = extract_features(extractor, x, preprocess=preprocess, batch_size=batch_size)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npy")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, features, allow_pickle=False)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return (features, False) if return_hit else features
