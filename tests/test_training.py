@@ -212,3 +212,41 @@ def test_batch_size_larger_than_the_data_is_one_full_batch():
     np.testing.assert_allclose(big["loss"], full["loss"], rtol=1e-6)
     for a, b in zip(model_a.get_weights(), model_b.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_graph_trainer_reset_reproduces_a_fresh_run_without_retracing():
+    """Reset to a twin's weights + optimiser start state == a brand-new trainer on a brand-new model."""
+    import keras
+
+    from utils import set_seed
+    from utils.training import GraphTrainer
+
+    def build():
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                                 keras.layers.Dense(3, activation="softmax")])
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 4)).astype("float32")
+    y = rng.integers(0, 3, 30)
+    set_seed(1)
+    reference = GraphTrainer(build()).fit(x, y, epochs=3, batch_size=8, seed=1)["loss"]
+    set_seed(0)
+    trainer = GraphTrainer(build())
+    trainer.fit(x, y, epochs=2, batch_size=8)  # dirty it: weights and Adam moments move
+    set_seed(1)
+    trainer.reset(build().get_weights())
+    again = trainer.fit(x, y, epochs=3, batch_size=8, seed=1)["loss"]
+    np.testing.assert_allclose(again, reference, rtol=1e-5)
+    assert float(trainer.optimizer.learning_rate) == pytest.approx(1e-3)  # the rate is not zeroed
+    assert trainer._run_epoch.experimental_get_tracing_count() == 1  # one graph for every run and size
+
+
+def test_graph_trainer_refuses_a_frozen_model():
+    import keras
+
+    from utils.training import GraphTrainer
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.trainable = False
+    with pytest.raises(ValueError, match="no trainable variables"):
+        GraphTrainer(model)

@@ -24,11 +24,11 @@ from .results import write_results
 from .seed import set_seed
 from .synthetic import RenderConfig, render_characters
 from .track import VALID_TRACKS, in_colab, select_track
-from .training import train_in_graph
+from .training import GraphTrainer, train_in_graph
 
 __all__ = [
     "KERAS_APPLICATIONS", "VALID_TRACKS", "adapt_images", "write_results", "cached_features", "cut_backbone",
-    "linear_probe", "make_linear_probe", "probe_layers", "train_in_graph", "load_photo_splits", "DigitSplits", "RenderConfig", "Split", "WeightsUnavailableError",
+    "linear_probe", "make_linear_probe", "probe_layers", "train_in_graph", "GraphTrainer", "load_photo_splits", "DigitSplits", "RenderConfig", "Split", "WeightsUnavailableError",
     "extract_features", "get_preprocessing", "import_tensorflow", "in_colab", "list_backbones", "load_backbone", "load_card",
     "load_digits_splits", "load_image_folder", "load_source_classifier", "make_dataset", "plot_history",
     "plot_image_grid", "render_characters", "sample_k_shot", "scan_image_folder", "select_track", "set_seed",

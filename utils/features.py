@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def extract_features(backbone, x, *, preprocess=None, batch_size: int = 256) -> np.ndarray:
+def extract_features(backbone, x, *, preprocess=None, batch_size: int = 64) -> np.ndarray:
     """Feature vectors of ``x`` from ``backbone`` in inference mode (BatchNorm uses its moving statistics).
 
     Parameters
@@ -94,7 +94,7 @@ def cached_features(
     x,
     *,
     preprocess=None,
-    batch_size: int = 256,
+    batch_size: int = 64,
     cache_dir=None,
     return_hit: bool = False,
 ):

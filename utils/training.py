@@ -2,8 +2,12 @@
 
 On a few hundred 8x8 images an epoch of real work takes milliseconds, and Keras'
 ``fit`` loop (callbacks, progress bars, data adapters) costs more than the
-arithmetic. :func:`train_in_graph` runs each epoch as one compiled TensorFlow
+arithmetic. :class:`GraphTrainer` runs each epoch as one compiled TensorFlow
 graph instead, with the same optimiser and loss, so timings measure the model.
+
+Every traced graph costs memory TensorFlow does not give back, so a study that
+trains the same architecture many times should keep one trainer and
+:meth:`GraphTrainer.reset` it between runs rather than build a new one.
 """
 
 from __future__ import annotations
@@ -11,6 +15,119 @@ from __future__ import annotations
 import time
 
 import numpy as np
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+class GraphTrainer:
+    """Train one model with mini-batch gradient descent, one compiled graph per epoch.
+
+    Only ``model.trainable_variables`` change; layers with ``trainable=False`` stay
+    as they are (Keras runs a frozen BatchNormalization layer in inference mode).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Outputs class probabilities (or logits with ``from_logits=True``).
+    optimizer : keras.optimizers.Optimizer or None
+        Default ``Adam(1e-3)``.
+    from_logits : bool
+    """
+
+    def __init__(self, model, optimizer=None, *, from_logits: bool = False):
+        import keras
+        import tensorflow as tf
+
+        if not model.trainable_variables:
+            raise ValueError(f"{model.name} has no trainable variables; unfreeze a layer or add a head")
+        self.model = model
+        self.optimizer = optimizer or keras.optimizers.Adam(1e-3)
+        self.optimizer.build(model.trainable_variables)
+        self._optimizer_start = [np.array(v) for v in self.optimizer.variables]  # step 0, zero moments, the rate
+        self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+        variables = model.trainable_variables
+        spec = tf.TensorSpec(shape=[None, *model.input_shape[1:]], dtype=tf.float32)
+        labels = tf.TensorSpec(shape=[None], dtype=tf.int64)
+
+        @tf.function(input_signature=[spec, labels, tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)])
+        def run_epoch(x, y, order, batch_size):
+            n = tf.shape(order, out_type=tf.int64)[0]
+            total, correct = tf.constant(0.0), tf.constant(0.0)
+            for start in tf.range(tf.constant(0, tf.int64), n, batch_size):
+                idx = order[start : start + batch_size]
+                xb, yb = tf.gather(x, idx), tf.gather(y, idx)
+                with tf.GradientTape() as tape:
+                    out = model(xb, training=True)
+                    loss = self.loss_fn(yb, out)
+                self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+                total += loss * tf.cast(tf.shape(idx)[0], tf.float32)
+                correct += tf.reduce_sum(tf.cast(tf.equal(tf.argmax(out, -1), yb), tf.float32))
+            return total / tf.cast(n, tf.float32), correct / tf.cast(n, tf.float32)
+
+        @tf.function(input_signature=[spec, labels])
+        def evaluate(x, y):
+            out = model(x, training=False)
+            return self.loss_fn(y, out), tf.reduce_mean(tf.cast(tf.equal(tf.argmax(out, -1), y), tf.float32))
+
+        self._run_epoch, self._evaluate = run_epoch, evaluate
+
+    def reset(self, weights) -> None:
+        """Start again from ``weights`` (``model.get_weights()`` of a freshly built twin) and a fresh optimiser."""
+        self.model.set_weights(weights)
+        for variable, start in zip(self.optimizer.variables, self._optimizer_start, strict=True):
+            variable.assign(start)
+
+    def fit(self, x, y, *, epochs: int, batch_size: int = 64, seed: int = 0, validation_data=None):
+        """Train for ``epochs`` epochs; return a history dict.
+
+        Parameters
+        ----------
+        x : ndarray, shape (n, ...)
+        y : ndarray of int, shape (n,)
+        epochs : int
+        batch_size : int
+        seed : int
+            Seed of the per-epoch shuffling.
+        validation_data : (x_val, y_val) or None
+            Scored after every epoch (accuracy and loss, inference mode).
+
+        Returns
+        -------
+        dict
+            ``loss`` and ``accuracy`` per epoch (training batches), ``val_loss`` and
+            ``val_accuracy`` with validation data (the shape of ``History.history``), and
+            ``epoch_seconds``: wall time of each epoch's training (the first includes tracing).
+        """
+        import tensorflow as tf
+
+        x = np.asarray(x, dtype="float32")
+        y = np.asarray(y)
+        if len(x) != len(y) or len(x) == 0:
+            raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
+        _check_positive_int("epochs", epochs)
+        _check_positive_int("batch_size", batch_size)
+        n = len(x)
+        x_t, y_t = tf.constant(x), tf.constant(y.astype("int64"))
+        bs = tf.constant(min(int(batch_size), n), tf.int64)
+        if validation_data is not None:
+            xv = tf.constant(np.asarray(validation_data[0], dtype="float32"))
+            yv = tf.constant(np.asarray(validation_data[1]).astype("int64"))
+        rng = np.random.default_rng(seed)
+        history: dict[str, list[float]] = {"loss": [], "accuracy": [], "epoch_seconds": []}
+        for _ in range(epochs):
+            start = time.perf_counter()
+            loss, acc = self._run_epoch(x_t, y_t, tf.constant(rng.permutation(n).astype("int64")), bs)
+            history["loss"].append(float(loss))
+            history["epoch_seconds"].append(time.perf_counter() - start)
+            history["accuracy"].append(float(acc))
+            if validation_data is not None:
+                val_loss, val_acc = self._evaluate(xv, yv)
+                history.setdefault("val_loss", []).append(float(val_loss))
+                history.setdefault("val_accuracy", []).append(float(val_acc))
+        return history
 
 
 def train_in_graph(
@@ -25,86 +142,25 @@ def train_in_graph(
     validation_data: tuple | None = None,
     from_logits: bool = False,
 ) -> dict[str, list[float]]:
-    """Train ``model`` with mini-batch gradient descent, one compiled graph per epoch.
-
-    Only ``model.trainable_variables`` change; layers with ``trainable=False`` stay
-    as they are, and a frozen backbone called with ``training=False`` inside the
-    model keeps its BatchNorm layers in inference mode.
+    """Train ``model`` once with a new :class:`GraphTrainer`; see :meth:`GraphTrainer.fit`.
 
     Parameters
     ----------
     model : keras.Model
-        Outputs class probabilities (or logits with ``from_logits=True``).
-    x : ndarray, shape (n, ...)
-    y : ndarray of int, shape (n,)
-    epochs : int
-    batch_size : int
+    x, y : ndarray
+    epochs, batch_size : int
     optimizer : keras.optimizers.Optimizer or None
         Default ``Adam(1e-3)``. Pass a fresh optimiser per model.
     seed : int
-        Seed of the per-epoch shuffling.
     validation_data : (x_val, y_val) or None
-        Scored after every epoch (accuracy and loss, inference mode).
     from_logits : bool
 
     Returns
     -------
     dict
-        ``loss`` and ``accuracy`` per epoch (training batches), ``val_loss`` and
-        ``val_accuracy`` with validation data (the shape of ``History.history``), and
-        ``epoch_seconds``: wall time of each epoch's training (the first includes tracing).
+        The history, as :meth:`GraphTrainer.fit` returns it.
     """
-    import keras
-    import tensorflow as tf
-
-    x = np.asarray(x, dtype="float32")
-    y = np.asarray(y)
-    if len(x) != len(y) or len(x) == 0:
-        raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not model.trainable_variables:
-        raise ValueError(f"{model.name} has no trainable variables; unfreeze a layer or add a head")
-    optimizer = optimizer or keras.optimizers.Adam(1e-3)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
-    n, bs = len(x), int(min(batch_size, len(x)))
-    x_t, y_t = tf.constant(x), tf.constant(y.astype("int64"))
-    variables = model.trainable_variables
-
-    @tf.function(reduce_retracing=True)
-    def run_epoch(order):
-        total, correct = tf.constant(0.0), tf.constant(0.0)
-        for start in tf.range(0, n, bs):
-            idx = order[start : start + bs]
-            xb, yb = tf.gather(x_t, idx), tf.gather(y_t, idx)
-            with tf.GradientTape() as tape:
-                out = model(xb, training=True)
-                loss = loss_fn(yb, out)
-            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-            size = tf.cast(tf.shape(idx)[0], tf.float32)
-            total += loss * size
-            correct += tf.reduce_sum(tf.cast(tf.equal(tf.argmax(out, -1), yb), tf.float32))
-        return total / n, correct / n
-
-    @tf.function
-    def evaluate(xv, yv):
-        out = model(xv, training=False)
-        return loss_fn(yv, out), tf.reduce_mean(tf.cast(tf.equal(tf.argmax(out, -1), yv), tf.float32))
-
-    if validation_data is not None:
-        xv = tf.constant(np.asarray(validation_data[0], dtype="float32"))
-        yv = tf.constant(np.asarray(validation_data[1]).astype("int64"))
-    rng = np.random.default_rng(seed)
-    history: dict[str, list[float]] = {"loss": [], "accuracy": [], "epoch_seconds": []}
-    for _ in range(epochs):
-        start = time.perf_counter()
-        loss, acc = run_epoch(tf.constant(rng.permutation(n)))
-        history["loss"].append(float(loss))
-        history["epoch_seconds"].append(time.perf_counter() - start)
-        history["accuracy"].append(float(acc))
-        if validation_data is not None:
-            val_loss, val_acc = evaluate(xv, yv)
-            history.setdefault("val_loss", []).append(float(val_loss))
-            history.setdefault("val_accuracy", []).append(float(val_acc))
-    return history
+    _check_positive_int("epochs", epochs)
+    _check_positive_int("batch_size", batch_size)
+    trainer = GraphTrainer(model, optimizer, from_logits=from_logits)
+    return trainer.fit(x, y, epochs=epochs, batch_size=batch_size, seed=seed, validation_data=validation_data)
