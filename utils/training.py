@@ -32,23 +32,37 @@ class GraphTrainer:
     ----------
     model : keras.Model
         Outputs class probabilities (or logits with ``from_logits=True``).
-    optimizer : keras.optimizers.Optimizer or None
-        Default ``Adam(1e-3)``.
+    optimizer : keras.optimizers.Optimizer, list of (optimizer, variables, ...) or None
+        Default ``Adam(1e-3)`` over all trainable variables. A list gives each group
+        of variables its own optimiser (see
+        :func:`utils.finetune.discriminative_learning_rates`).
     from_logits : bool
+    penalty : callable or None
+        Returns a scalar added to the loss at every step (e.g. :class:`utils.finetune.L2SP`).
     """
 
-    def __init__(self, model, optimizer=None, *, from_logits: bool = False):
+    def __init__(self, model, optimizer=None, *, from_logits: bool = False, penalty=None):
         import keras
         import tensorflow as tf
 
         if not model.trainable_variables:
             raise ValueError(f"{model.name} has no trainable variables; unfreeze a layer or add a head")
         self.model = model
-        self.optimizer = optimizer or keras.optimizers.Adam(1e-3)
-        self.optimizer.build(model.trainable_variables)
-        self._optimizer_start = [np.array(v) for v in self.optimizer.variables]  # step 0, zero moments, the rate
+        if isinstance(optimizer, (list, tuple)):
+            groups = [(item[0], list(item[1])) for item in optimizer]
+            if not groups or any(not variables for _, variables in groups):
+                raise ValueError("optimizer groups must be a non-empty list of (optimizer, variables) with variables")
+        else:
+            groups = [(optimizer or keras.optimizers.Adam(1e-3), list(model.trainable_variables))]
+        for opt, variables in groups:
+            opt.build(variables)
+        self.groups = groups
+        self.optimizer = groups[0][0]
+        # step 0, zero moments and the rates, to start again from in reset()
+        self._optimizer_start = [[np.array(v) for v in opt.variables] for opt, _ in groups]
         self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
-        variables = model.trainable_variables
+        variables = [v for _, group in groups for v in group]
+        sizes = [len(group) for _, group in groups]
         spec = tf.TensorSpec(shape=[None, *model.input_shape[1:]], dtype=tf.float32)
         labels = tf.TensorSpec(shape=[None], dtype=tf.int64)
 
@@ -62,7 +76,13 @@ class GraphTrainer:
                 with tf.GradientTape() as tape:
                     out = model(xb, training=True)
                     loss = self.loss_fn(yb, out)
-                self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+                    if penalty is not None:
+                        loss = loss + penalty()
+                grads = tape.gradient(loss, variables)
+                start_index = 0
+                for (opt, group), size in zip(groups, sizes, strict=True):
+                    opt.apply_gradients(zip(grads[start_index : start_index + size], group, strict=True))
+                    start_index += size
                 total += loss * tf.cast(tf.shape(idx)[0], tf.float32)
                 correct += tf.reduce_sum(tf.cast(tf.equal(tf.argmax(out, -1), yb), tf.float32))
             return total / tf.cast(n, tf.float32), correct / tf.cast(n, tf.float32)
@@ -77,8 +97,9 @@ class GraphTrainer:
     def reset(self, weights) -> None:
         """Start again from ``weights`` (``model.get_weights()`` of a freshly built twin) and a fresh optimiser."""
         self.model.set_weights(weights)
-        for variable, start in zip(self.optimizer.variables, self._optimizer_start, strict=True):
-            variable.assign(start)
+        for (opt, _), starts in zip(self.groups, self._optimizer_start, strict=True):
+            for variable, start in zip(opt.variables, starts, strict=True):
+                variable.assign(start)
 
     def fit(self, x, y, *, epochs: int, batch_size: int = 64, seed: int = 0, validation_data=None):
         """Train for ``epochs`` epochs; return a history dict.
@@ -141,6 +162,7 @@ def train_in_graph(
     seed: int = 0,
     validation_data: tuple | None = None,
     from_logits: bool = False,
+    penalty=None,
 ) -> dict[str, list[float]]:
     """Train ``model`` once with a new :class:`GraphTrainer`; see :meth:`GraphTrainer.fit`.
 
@@ -154,6 +176,8 @@ def train_in_graph(
     seed : int
     validation_data : (x_val, y_val) or None
     from_logits : bool
+    penalty : callable or None
+        Added to the loss at every step (see :class:`GraphTrainer`).
 
     Returns
     -------
@@ -162,5 +186,5 @@ def train_in_graph(
     """
     _check_positive_int("epochs", epochs)
     _check_positive_int("batch_size", batch_size)
-    trainer = GraphTrainer(model, optimizer, from_logits=from_logits)
+    trainer = GraphTrainer(model, optimizer, from_logits=from_logits, penalty=penalty)
     return trainer.fit(x, y, epochs=epochs, batch_size=batch_size, seed=seed, validation_data=validation_data)

@@ -1,0 +1,142 @@
+"""Building blocks for fine-tuning: L2-SP, BatchNorm freezing, per-layer learning rates.
+
+The recipes themselves (what to unfreeze, which learning rate, the two stages)
+belong in the notebook; these are the parts Keras does not provide.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class L2SP:
+    """The L2-SP penalty: ``alpha / 2 * sum ||w - w0||^2`` over a set of weights.
+
+    Li, Grandvalet and Davoine (2018) regularise fine-tuning towards the
+    pretrained weights ``w0`` ("starting point") instead of towards zero, so the
+    network can adapt but is pulled back to what it learned on the source task.
+
+    Parameters
+    ----------
+    variables : list of keras.Variable
+        The weights to regularise (typically the backbone's trainable kernels).
+        Their current values are taken as the starting point ``w0``.
+    alpha : float
+        Strength, >= 0.
+
+    Examples
+    --------
+    >>> penalty = L2SP(backbone.trainable_variables, alpha=0.01)  # doctest: +SKIP
+    >>> loss = cross_entropy + penalty()                          # doctest: +SKIP
+    """
+
+    def __init__(self, variables, alpha: float):
+        import tensorflow as tf
+
+        if not float(alpha) >= 0:
+            raise ValueError(f"alpha must be >= 0, got {alpha!r}")
+        self.variables = list(variables)
+        if not self.variables:
+            raise ValueError("L2SP needs at least one variable to regularise")
+        self.alpha = float(alpha)
+        self.reference = [tf.constant(np.array(v)) for v in self.variables]
+
+    def __call__(self):
+        import tensorflow as tf
+
+        total = tf.add_n([tf.reduce_sum(tf.square(v - w0)) for v, w0 in zip(self.variables, self.reference, strict=True)])
+        return 0.5 * self.alpha * total
+
+    def distance(self) -> float:
+        """Euclidean distance of the current weights from the starting point (no alpha)."""
+        return float(np.sqrt(sum(np.sum((np.array(v) - np.array(w0)) ** 2)
+                                 for v, w0 in zip(self.variables, self.reference, strict=True))))
+
+
+def freeze_batchnorm(model) -> int:
+    """Set ``trainable = False`` on every BatchNormalization layer inside ``model``.
+
+    A frozen BatchNormalization layer runs in inference mode even when the model
+    is called with ``training=True``: it uses and keeps its moving statistics. In
+    Keras 3 an outer ``training=True`` overrides a ``training=False`` given to an
+    inner backbone call, so after unfreezing a backbone this is the reliable way
+    to keep its BatchNorm statistics fixed.
+
+    Returns
+    -------
+    int
+        How many layers were frozen.
+    """
+    import keras
+
+    count = 0
+    for layer in _all_layers(model):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+            count += 1
+    return count
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _all_layers(layer)
+
+
+def discriminative_learning_rates(groups, base_rate: float, decay: float, *, optimizer="adam"):
+    """One optimiser per group of layers, the rate shrinking towards the input.
+
+    The last group gets ``base_rate``, the one before ``base_rate * decay``, then
+    ``base_rate * decay**2`` and so on (Howard & Ruder, 2018, "discriminative
+    fine-tuning"): early, generic layers move less than late, specific ones.
+
+    Parameters
+    ----------
+    groups : list of lists of keras layers or variables, input side first
+    base_rate : float
+        Learning rate of the last group, > 0.
+    decay : float
+        Factor per group towards the input, in (0, 1].
+    optimizer : {"adam", "sgd"}
+
+    Returns
+    -------
+    list of (optimizer, variables, rate)
+        Pass it to :class:`utils.training.GraphTrainer` as ``optimizer=``.
+    """
+    import keras
+
+    if not float(base_rate) > 0:
+        raise ValueError(f"base_rate must be > 0, got {base_rate!r}")
+    if not 0 < float(decay) <= 1:
+        raise ValueError(f"decay must be in (0, 1], got {decay!r}")
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+    groups = list(groups)
+    if not groups:
+        raise ValueError("groups is empty")
+    out = []
+    for depth, group in enumerate(groups):
+        variables = []
+        for item in group:
+            variables += list(item.trainable_variables) if hasattr(item, "trainable_variables") else [item]
+        if not variables:
+            continue  # a frozen group trains nothing
+        rate = float(base_rate) * float(decay) ** (len(groups) - 1 - depth)
+        opt = keras.optimizers.Adam(rate) if optimizer == "adam" else keras.optimizers.SGD(rate)
+        out.append((opt, variables, rate))
+    if not out:
+        raise ValueError("no group has trainable variables")
+    return out
+
+
+def glyphnet_blocks(backbone) -> list[list]:
+    """The layers of a course glyphnet grouped by block (input side first), for per-block rates."""
+    blocks: dict[str, list] = {}
+    for layer in backbone.layers:
+        if layer.name.startswith("block"):
+            blocks.setdefault(layer.name.split("_")[0], []).append(layer)
+    if not blocks:
+        raise ValueError(f"{backbone.name} has no layers named block1_..., block2_...; is it a course glyphnet?")
+    return [blocks[key] for key in sorted(blocks)]
