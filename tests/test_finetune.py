@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from utils import set_seed
-from utils.finetune import L2SP, discriminative_learning_rates, freeze_batchnorm, glyphnet_blocks
+from utils.finetune import L2SP, backbone_blocks, discriminative_learning_rates, freeze_batchnorm, glyphnet_blocks
 from utils.models import build_glyphnet
 from utils.training import GraphTrainer, train_in_graph
 
@@ -177,3 +177,17 @@ def test_glyphnet_blocks_rejects_other_models():
 
     with pytest.raises(ValueError, match="glyphnet"):
         glyphnet_blocks(keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)]))
+
+
+def test_backbone_blocks_groups_glyphnets_by_block_and_others_evenly():
+    import keras
+
+    backbone, _ = tiny_classifier()
+    assert [[layer.name for layer in g][0] for g in backbone_blocks(backbone)] == ["block1_conv1", "block2_conv1", "block3_conv1"]
+    net = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(32, 32, 3))
+    groups = backbone_blocks(net, 4)
+    assert len(groups) == 4
+    assert sum(len(g) for g in groups) == len([layer for layer in net.layers if layer.weights])
+    assert groups[0][0].name == "Conv1" and groups[-1][-1].name.startswith("Conv_1")
+    with pytest.raises(ValueError, match="n_groups"):
+        backbone_blocks(net, 0)

@@ -16,7 +16,7 @@ from .backbones import (
 )
 from .data import DigitSplits, Split, load_digits_splits, load_photo_splits, make_dataset, sample_k_shot
 from .features import cached_features, extract_features
-from .finetune import L2SP, discriminative_learning_rates, freeze_batchnorm, glyphnet_blocks
+from .finetune import L2SP, backbone_blocks, discriminative_learning_rates, freeze_batchnorm, glyphnet_blocks
 from .folders import load_image_folder, scan_image_folder
 from .plotting import plot_history, plot_image_grid
 from .probing import cut_backbone, linear_probe, make_linear_probe, probe_layers
@@ -30,7 +30,7 @@ from .training import GraphTrainer, train_in_graph
 __all__ = [
     "KERAS_APPLICATIONS", "VALID_TRACKS", "adapt_images", "write_results", "cached_features", "cut_backbone",
     "linear_probe", "make_linear_probe", "probe_layers", "train_in_graph", "GraphTrainer", "load_photo_splits", "L2SP", "discriminative_learning_rates",
-    "freeze_batchnorm", "glyphnet_blocks", "DigitSplits", "RenderConfig", "Split", "WeightsUnavailableError",
+    "freeze_batchnorm", "glyphnet_blocks", "backbone_blocks", "DigitSplits", "RenderConfig", "Split", "WeightsUnavailableError",
     "extract_features", "get_preprocessing", "import_tensorflow", "in_colab", "list_backbones", "load_backbone", "load_card",
     "load_digits_splits", "load_image_folder", "load_source_classifier", "make_dataset", "plot_history",
     "plot_image_grid", "render_characters", "sample_k_shot", "scan_image_folder", "select_track", "set_seed",

@@ -140,3 +140,22 @@ def glyphnet_blocks(backbone) -> list[list]:
     if not blocks:
         raise ValueError(f"{backbone.name} has no layers named block1_..., block2_...; is it a course glyphnet?")
     return [blocks[key] for key in sorted(blocks)]
+
+
+def backbone_blocks(backbone, n_groups: int = 3) -> list[list]:
+    """Layers of any backbone in ``n_groups`` contiguous groups, input side first.
+
+    A course glyphnet is grouped by its named blocks (``n_groups`` is then ignored);
+    any other model (e.g. a ``keras.applications`` network) is cut into
+    ``n_groups`` runs of layers of about equal length, in the order Keras lists them.
+    """
+    if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)) or n_groups < 1:
+        raise ValueError(f"n_groups must be a positive integer, got {n_groups!r}")
+    if any(layer.name.startswith("block1_") for layer in backbone.layers) and any(
+        layer.name == "features" for layer in backbone.layers
+    ):
+        return glyphnet_blocks(backbone)
+    layers = [layer for layer in backbone.layers if layer.weights]
+    if len(layers) < n_groups:
+        raise ValueError(f"{backbone.name} has {len(layers)} layers with weights, fewer than n_groups={n_groups}")
+    return [list(chunk) for chunk in np.array_split(np.array(layers, dtype=object), n_groups)]
