@@ -13,7 +13,7 @@ $(STAMP): requirements.txt
 
 ## make lab: JupyterLab on notebooks/ (offline track unless TL_TRACK says otherwise)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 ## make test: lint (code and notebooks), unit tests, then every notebook under nbval
 test: lint unit notebooks
