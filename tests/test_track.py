@@ -32,20 +32,15 @@ def test_track_read_from_tl_track_environment_variable(monkeypatch, track):
     assert select_track(verbose=False, gpu=True) == track
 
 
-def test_unset_env_with_gpu_picks_imagenet_and_says_why(monkeypatch):
+@pytest.mark.parametrize(
+    ("gpu", "expected", "because"), [(True, "imagenet", "GPU is visible"), (False, "offline", "no GPU")]
+)
+def test_unset_env_picks_the_track_by_gpu_and_says_why(monkeypatch, gpu, expected, because):
     monkeypatch.delenv("TL_TRACK", raising=False)
-    value, reason = resolve_track(gpu=True)
-    assert value == "imagenet"
+    value, reason = resolve_track(gpu=gpu)
+    assert value == expected
     assert "TL_TRACK is unset" in reason
-    assert "GPU is visible" in reason
-
-
-def test_unset_env_without_gpu_picks_offline_and_says_why(monkeypatch):
-    monkeypatch.delenv("TL_TRACK", raising=False)
-    value, reason = resolve_track(gpu=False)
-    assert value == "offline"
-    assert "TL_TRACK is unset" in reason
-    assert "no GPU" in reason
+    assert because in reason
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\t\n"])

@@ -182,6 +182,11 @@ def _load_course(name: str, weights, input_shape):
         raise ValueError(f"{name} takes images of shape {native}, got input_shape={tuple(input_shape)}")
     if weights == "imagenet":
         raise ValueError(f"{name} is a course backbone; use weights='pretrained' or None, not 'imagenet'")
+    return _course_classifier(name, weights).get_layer(name)
+
+
+def _course_classifier(name: str, weights):
+    """A course backbone with its source head, random (``weights=None``) or loaded from a weights file."""
     classifier = _pretrain.build_source_classifier(name)
     if weights is not None:
         path = _pretrain.weights_path(name) if weights == "pretrained" else Path(weights)
@@ -191,16 +196,14 @@ def _load_course(name: str, weights, input_shape):
                 f"`python -m utils.pretrain {name}` or restore data/pretrained/ from the repository."
             )
         classifier.load_weights(str(path))
-    return classifier.get_layer(name)
+    return classifier
 
 
 def load_source_classifier(name: str):
     """The pretrained course backbone with its source-task head (e.g. to measure forgetting)."""
     if name not in _pretrain.RECIPES:
         raise _unknown(name)
-    classifier = _pretrain.build_source_classifier(name)
-    classifier.load_weights(str(_pretrain.weights_path(name)))
-    return classifier
+    return _course_classifier(name, "pretrained")
 
 
 def _load_keras_app(name: str, weights, input_shape):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import is_int_at_least
+
 DIGITS_SHAPE = (8, 8, 1)
 DIGITS_MAX = 16.0
 SPLIT_SEED = 0
@@ -116,7 +118,7 @@ def sample_k_shot(x: np.ndarray, y: np.ndarray, k: int | None, *, seed: int = 0)
         raise ValueError(f"x and y differ in length: {len(x)} images, {len(y)} labels")
     if k is None or (isinstance(k, str) and k == "all"):
         return x, y
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+    if not is_int_at_least(k, 1):
         raise ValueError(f"k must be a positive integer, None or 'all'; got {k!r}")
     rng = np.random.default_rng(seed)
     classes, counts = np.unique(y, return_counts=True)
@@ -160,7 +162,7 @@ def make_dataset(
     """
     import tensorflow as tf
 
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+    if not is_int_at_least(batch_size, 1):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     x = np.asarray(x, dtype="float32")
     if y is not None and len(y) != len(x):
@@ -217,7 +219,7 @@ def load_photo_splits(
     from .folders import scan_image_folder
     from .paths import cache_dir
 
-    if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)) or image_size < 8:
+    if not is_int_at_least(image_size, 8):
         raise ValueError(f"image_size must be an integer >= 8, got {image_size!r}")
     if directory is None:
         target = cache_dir("downloads") / "flower_photos"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import is_int_at_least
+
 
 def extract_features(backbone, x, *, preprocess=None, batch_size: int = 64) -> np.ndarray:
     """Feature vectors of ``x`` from ``backbone`` in inference mode (BatchNorm uses its moving statistics).
@@ -26,7 +28,7 @@ def extract_features(backbone, x, *, preprocess=None, batch_size: int = 64) -> n
     expected = tuple(backbone.input_shape[1:])
     if x.ndim != len(expected) + 1 or any(e is not None and e != s for e, s in zip(expected, x.shape[1:])):
         raise ValueError(f"{backbone.name} expects images of shape (n, {', '.join(map(str, expected))}); got {x.shape}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+    if not is_int_at_least(batch_size, 1):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     if len(x) == 0:
         return np.zeros((0, int(np.prod(backbone.output_shape[1:]))), "float32")
@@ -124,10 +126,9 @@ def cached_features(
     hit : bool
         Only with ``return_hit=True``.
     """
-    import os
-    import tempfile
     from pathlib import Path
 
+    from .paths import atomic_write
     from .paths import cache_dir as _cache_dir
 
     folder = Path(cache_dir) if cache_dir is not None else _cache_dir("features")
@@ -141,13 +142,9 @@ def cached_features(
         except (OSError, ValueError, EOFError):
             pass  # unreadable: recompute and replace below
     features = extract_features(extractor, x, preprocess=preprocess, batch_size=batch_size)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npy")
-    try:
-        with os.fdopen(fd, "wb") as fh:
+    def write(tmp):
+        with open(tmp, "wb") as fh:
             np.save(fh, features, allow_pickle=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+
+    atomic_write(path, write)
     return (features, False) if return_hit else features

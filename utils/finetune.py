@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import is_int_at_least
+
 
 class L2SP:
     """The L2-SP penalty: ``alpha / 2 * sum ||w - w0||^2`` over a set of weights.
@@ -149,7 +151,7 @@ def backbone_blocks(backbone, n_groups: int = 3) -> list[list]:
     any other model (e.g. a ``keras.applications`` network) is cut into
     ``n_groups`` runs of layers of about equal length, in the order Keras lists them.
     """
-    if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)) or n_groups < 1:
+    if not is_int_at_least(n_groups, 1):
         raise ValueError(f"n_groups must be a positive integer, got {n_groups!r}")
     if any(layer.name.startswith("block1_") for layer in backbone.layers) and any(
         layer.name == "features" for layer in backbone.layers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+from ._checks import is_int_at_least
 
 DIGITS_MAX = 16.0
 
@@ -50,7 +50,7 @@ def build_glyphnet(
 
     if len(input_shape) != 3 or min(input_shape[:2]) < 4 or input_shape[2] < 1:
         raise ValueError(f"input_shape must be (height>=4, width>=4, channels>=1), got {input_shape!r}")
-    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+    if not is_int_at_least(width, 1):
         raise ValueError(f"width must be a positive integer, got {width!r}")
     if not 0.0 <= bn_momentum < 1.0:
         raise ValueError(f"bn_momentum must be in [0, 1), got {bn_momentum!r}")
@@ -87,7 +87,7 @@ def build_classifier(backbone, n_classes: int, *, dropout: float = 0.2, name: st
     import keras
     from keras import layers
 
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+    if not is_int_at_least(n_classes, 2):
         raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ._checks import is_int_at_least
+
 
 def plot_image_grid(
     images,
@@ -50,7 +52,7 @@ def plot_image_grid(
         raise ValueError(f"images must have shape (n, h, w), (n, h, w, 1) or (n, h, w, 3); got {images.shape}")
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
+    if not is_int_at_least(ncols, 1):
         raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
     n = len(images)
     ncols = min(ncols, n)

@@ -16,12 +16,13 @@ import argparse
 import datetime as _dt
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from ._checks import is_int_at_least
+from .paths import atomic_write
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "data" / "pretrained"
 _TEST_SEED_OFFSET = 1_000_003
@@ -127,7 +128,7 @@ def pretrain(
     recipe = _recipe(name)
     seed = recipe.seed if seed is None else seed
     epochs = recipe.epochs if epochs is None else epochs
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+    if not is_int_at_least(epochs, 1):
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     out = Path(out_dir or PRETRAINED_DIR)
     out.mkdir(parents=True, exist_ok=True)
@@ -156,18 +157,10 @@ def pretrain(
     accuracy = float(np.mean(probs.argmax(1) == y_test))
 
     target = weights_path(name, out)
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".weights.h5")
-    os.close(fd)
-    try:
-        # a fresh, uncompiled copy, so the file holds the weights without optimizer state
-        clean = build_source_classifier(name)
-        clean.set_weights(model.get_weights())
-        clean.save_weights(tmp, overwrite=True)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    # a fresh, uncompiled copy, so the file holds the weights without optimizer state
+    clean = build_source_classifier(name)
+    clean.set_weights(model.get_weights())
+    atomic_write(target, lambda tmp: clean.save_weights(tmp, overwrite=True))
     backbone = model.get_layer(name)
     command = f"python -m utils.pretrain {name}"
     if seed != recipe.seed:
@@ -203,17 +196,7 @@ def pretrain(
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "python": sys.version.split()[0]},
         "created": _dt.date.today().isoformat(),
     }
-    path = card_path(name, out)
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(card, fh, indent=2)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(card_path(name, out), lambda tmp: Path(tmp).write_text(json.dumps(card, indent=2) + "\n"))
     return card
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
-from .paths import ROOT
+from .paths import ROOT, atomic_write
 
 RECORD_KEYS = ("experiment", "method", "budget", "metric", "mean", "std", "n_seeds", "track")
 
@@ -52,11 +50,4 @@ def write_results(stem: str, records: list[dict], *, directory: Path | str | Non
                       "n_seeds": int(record["n_seeds"])})
     folder = Path(directory) if directory is not None else ROOT / "results"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{stem}.json"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".json")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(clean, fh, indent=2)
-        fh.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-    return path
+    return atomic_write(folder / f"{stem}.json", lambda tmp: Path(tmp).write_text(json.dumps(clean, indent=2) + "\n"))

@@ -7,6 +7,8 @@ import random
 
 import numpy as np
 
+from ._checks import is_int_at_least
+
 
 def set_seed(seed: int, *, deterministic_ops: bool = False) -> int:
     """Seed Python's ``random``, NumPy and Keras/TensorFlow.
@@ -25,7 +27,7 @@ def set_seed(seed: int, *, deterministic_ops: bool = False) -> int:
     int
         The seed, so ``seed = set_seed(0)`` reads naturally.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_int_at_least(seed, 0):
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     seed = int(seed)
     from .quiet import import_tensorflow

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._checks import is_int_at_least
+
 CANVAS = 32
 CHARSETS = {
     "digits": string.digits,
@@ -210,7 +212,7 @@ def render_characters(
     y : ndarray of int, shape (n,)
     class_names : tuple of str
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+    if not is_int_at_least(n, 1):
         raise ValueError(f"n must be a positive integer, got {n!r}")
     if image_size not in (8, 16, 32):
         raise ValueError(f"image_size must be 8, 16 or 32 (divisors of the {CANVAS}px canvas), got {image_size!r}")

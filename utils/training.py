@@ -16,9 +16,11 @@ import time
 
 import numpy as np
 
+from ._checks import is_int_at_least
+
 
 def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+    if not is_int_at_least(value, 1):
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
