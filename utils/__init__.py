@@ -37,7 +37,20 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-import os as _os
+# utils.adaptation defines a Keras layer, so it imports TensorFlow; load it on first use
+_LAZY = {name: "adaptation" for name in
+         ("GradientReversal", "adabn", "coral_loss", "dann_lambda", "mmd_loss", "proxy_a_distance")}
+__all__ += list(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+import os as _os  # noqa: E402
 
 if _os.environ.get("TL_FORBID_NETWORK"):  # set by the test suite, so notebooks run under nbval are guarded too
     from .netguard import forbid_network as _forbid_network
