@@ -15,6 +15,7 @@ from .backbones import (
     load_source_classifier,
 )
 from .data import DigitSplits, Split, load_digits_splits, load_photo_splits, make_dataset, sample_k_shot
+from .domains import DomainTask, clean_render_config, load_domain_task
 from .features import cached_features, extract_features
 from .finetune import L2SP, backbone_blocks, discriminative_learning_rates, freeze_batchnorm, glyphnet_blocks
 from .folders import load_image_folder, scan_image_folder
@@ -28,6 +29,7 @@ from .track import VALID_TRACKS, in_colab, select_track
 from .training import GraphTrainer, train_in_graph
 
 __all__ = [
+    "DomainTask", "clean_render_config", "load_domain_task",
     "KERAS_APPLICATIONS", "VALID_TRACKS", "adapt_images", "write_results", "cached_features", "cut_backbone",
     "linear_probe", "make_linear_probe", "probe_layers", "train_in_graph", "GraphTrainer", "load_photo_splits", "L2SP", "discriminative_learning_rates",
     "freeze_batchnorm", "glyphnet_blocks", "backbone_blocks", "DigitSplits", "RenderConfig", "Split", "WeightsUnavailableError",
