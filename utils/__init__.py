@@ -19,6 +19,17 @@ from .domains import DomainTask, clean_render_config, load_domain_task
 from .features import cached_features, extract_features
 from .finetune import L2SP, backbone_blocks, discriminative_learning_rates, freeze_batchnorm, glyphnet_blocks
 from .folders import load_image_folder, scan_image_folder
+from .metrics import (
+    apply_temperature,
+    bootstrap_ci,
+    expected_calibration_error,
+    fit_temperature,
+    mcnemar_test,
+    plot_reliability_diagram,
+    relative_error_reduction,
+    reliability_curve,
+    transfer_gain,
+)
 from .plotting import plot_history, plot_image_grid
 from .probing import cut_backbone, linear_probe, make_linear_probe, probe_layers
 from .quiet import import_tensorflow
@@ -29,6 +40,8 @@ from .track import VALID_TRACKS, in_colab, select_track
 from .training import GraphTrainer, train_in_graph
 
 __all__ = [
+    "apply_temperature", "bootstrap_ci", "expected_calibration_error", "fit_temperature", "mcnemar_test",
+    "plot_reliability_diagram", "relative_error_reduction", "reliability_curve", "transfer_gain",
     "DomainTask", "clean_render_config", "load_domain_task",
     "KERAS_APPLICATIONS", "VALID_TRACKS", "adapt_images", "write_results", "cached_features", "cut_backbone",
     "linear_probe", "make_linear_probe", "probe_layers", "train_in_graph", "GraphTrainer", "load_photo_splits", "L2SP", "discriminative_learning_rates",
