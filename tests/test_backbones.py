@@ -130,13 +130,11 @@ def test_shipped_card_matches_its_weights_and_model(name):
 
 @pytest.mark.parametrize("name", _shipped_cards())
 def test_shipped_source_classifier_reaches_the_card_accuracy_on_fresh_images(name):
-    from utils import render_characters
     from utils.models import scale_digits
 
     card = json.loads(_shipped_card(name).read_text())
     classifier = load_source_classifier(name)
-    size = card["input_shape"][0]
-    x, y, classes = render_characters(2000, "".join(card["source_classes"]), seed=12345, image_size=size)
+    x, y, classes = pretrain_module.render_source(name, 2000, seed=12345)
     assert list(classes) == card["source_classes"]
     probs = classifier.predict(scale_digits(x), batch_size=500, verbose=0)
     assert probs.shape == (2000, len(classes))

@@ -252,3 +252,27 @@ def test_make_dataset_bad_batch_size_raises(batch_size):
 def test_make_dataset_mismatched_lengths_raise():
     with pytest.raises(ValueError, match="differ in length"):
         make_dataset(np.zeros((4, 2)), np.zeros(3))
+
+
+def test_faces_splits_are_real_balanced_and_in_the_digits_format():
+    from utils.data import load_faces_splits
+
+    faces = load_faces_splits()
+    assert faces.class_names == ("non-face", "face")
+    assert (len(faces.train), len(faces.val), len(faces.test)) == (80, 40, 80)
+    for split in (faces.train, faces.val, faces.test):
+        assert split.x.shape[1:] == (8, 8, 1) and split.x.dtype == np.float32
+        assert split.x.min() >= 0 and split.x.max() <= 16 and np.all(split.x == np.round(split.x))
+        assert np.bincount(split.y).tolist() == [len(split) // 2] * 2
+    again = load_faces_splits()
+    np.testing.assert_array_equal(faces.test.x, again.test.x)
+    assert load_faces_splits(image_size=16).train.x.shape[1:] == (16, 16, 1)
+
+
+@pytest.mark.parametrize("kwargs", [dict(image_size=2), dict(val_size=0.0), dict(test_size=1.2),
+                                    dict(val_size=0.5, test_size=0.45)])
+def test_faces_splits_bad_input(kwargs):
+    from utils.data import load_faces_splits
+
+    with pytest.raises(ValueError):
+        load_faces_splits(**kwargs)

@@ -14,7 +14,15 @@ from .backbones import (
     load_card,
     load_source_classifier,
 )
-from .data import DigitSplits, Split, load_digits_splits, load_photo_splits, make_dataset, sample_k_shot
+from .data import (
+    DigitSplits,
+    Split,
+    load_digits_splits,
+    load_faces_splits,
+    load_photo_splits,
+    make_dataset,
+    sample_k_shot,
+)
 from .domains import DomainTask, clean_render_config, load_domain_task
 from .features import cached_features, extract_features
 from .finetune import L2SP, backbone_blocks, discriminative_learning_rates, freeze_batchnorm, glyphnet_blocks
@@ -42,7 +50,7 @@ from .training import GraphTrainer, train_in_graph
 __all__ = [
     "apply_temperature", "bootstrap_ci", "expected_calibration_error", "fit_temperature", "mcnemar_test",
     "plot_reliability_diagram", "relative_error_reduction", "reliability_curve", "transfer_gain",
-    "DomainTask", "clean_render_config", "load_domain_task",
+    "DomainTask", "clean_render_config", "load_domain_task", "load_faces_splits",
     "KERAS_APPLICATIONS", "VALID_TRACKS", "adapt_images", "write_results", "cached_features", "cut_backbone",
     "linear_probe", "make_linear_probe", "probe_layers", "train_in_graph", "GraphTrainer", "load_photo_splits", "L2SP", "discriminative_learning_rates",
     "freeze_batchnorm", "glyphnet_blocks", "backbone_blocks", "DigitSplits", "RenderConfig", "Split", "WeightsUnavailableError",

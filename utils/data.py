@@ -467,3 +467,47 @@ def load_svhn_mnist(
         class_names=tuple(str(c) for c in range(10)),
         name="SVHN -> MNIST",
     )
+
+
+def load_faces_splits(*, image_size: int = 8, val_size: float = 0.2, test_size: float = 0.4,
+                      split_seed: int = SPLIT_SEED) -> DigitSplits:
+    """Faces vs non-faces: scikit-image's ``lfw_subset`` (real photos), resized like the digits.
+
+    100 face crops from Labeled Faces in the Wild and 100 non-face crops, 25x25 grey,
+    shipped with scikit-image (no download). Resized with anti-aliasing to
+    ``image_size`` and scaled to grey levels 0..16 (rounded), the digits' format, so
+    the course backbones read them as they are.
+
+    Parameters
+    ----------
+    image_size : int
+        Output side, >= 4.
+    val_size, test_size : float
+        Fractions for validation and test, stratified and seeded; together below 0.9.
+    split_seed : int
+
+    Returns
+    -------
+    DigitSplits
+        Images (n, image_size, image_size, 1) float32 in 0..16; classes ("non-face", "face").
+    """
+    from skimage.data import lfw_subset
+    from skimage.transform import resize
+    from sklearn.model_selection import train_test_split
+
+    if not is_int_at_least(image_size, 4):
+        raise ValueError(f"image_size must be an integer >= 4, got {image_size!r}")
+    for name, value in (("val_size", val_size), ("test_size", test_size)):
+        if not 0.0 < float(value) < 1.0:
+            raise ValueError(f"{name} must be a fraction in (0, 1), got {value!r}")
+    if val_size + test_size >= 0.9:
+        raise ValueError(f"val_size + test_size = {val_size + test_size:.2f} leaves too little for training")
+    images = lfw_subset()  # first 100 faces, then 100 non-faces
+    y = np.r_[np.ones(100), np.zeros(100)].astype("int64")
+    small = resize(images, (len(images), image_size, image_size), anti_aliasing=True)
+    x = np.round(16.0 * small).astype("float32")[..., None]
+    n_test, n_val = round(test_size * len(x)), round(val_size * len(x))  # counts, so 0.2 of 200 is exactly 40
+    x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=n_test, stratify=y, random_state=split_seed)
+    x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, test_size=n_val, stratify=y_rest,
+                                                      random_state=split_seed)
+    return DigitSplits(Split(x_train, y_train), Split(x_val, y_val), Split(x_test, y_test), ("non-face", "face"))

@@ -35,6 +35,8 @@ class Recipe:
     chars: str
     description: str
     width: int = 32
+    source: str = "chars"  # "chars" (render_characters) or "fractals" (render_fractals)
+    n_fractal_classes: int = 20
     image_size: int = 8
     n_per_epoch: int = 20_000
     epochs: int = 10
@@ -44,6 +46,11 @@ class Recipe:
     seed: int = 0
 
 
+_DIGITS_NOTE = (
+    " Source and target share their classes (digits), so this backbone is the one closest to the "
+    "real-digits target of notebooks 01-05; it exists to be compared (notebook 05), not as a fair baseline."
+)
+
 RECIPES: dict[str, Recipe] = {
     "glyphnet-letters": Recipe(
         chars="letters",
@@ -52,6 +59,30 @@ RECIPES: dict[str, Recipe] = {
             "the fonts matplotlib ships with random affine warp, stroke width, blur and noise, at "
             "8x8 pixels with grey levels 0..16 like scikit-learn's digits. Pairs that look alike "
             "once scaled to fill the frame (o/O, s/S, x/X, ...) cap the reachable accuracy below 100%."
+        ),
+    ),
+    "glyphnet-letters-narrow": Recipe(
+        chars="letters",
+        width=8,
+        description=(
+            "The glyphnet-letters task (52 rendered letters, 8x8, grey levels 0..16) with a quarter of "
+            "the channels (8/16/32 instead of 32/64/128): the same source task at lower capacity."
+        ),
+    ),
+    "glyphnet-digits": Recipe(
+        chars="digits",
+        description=(
+            "Classify the 10 digits rendered from the fonts matplotlib ships, with random affine warp, "
+            "stroke width, blur and noise, at 8x8 pixels with grey levels 0..16." + _DIGITS_NOTE
+        ),
+    ),
+    "glyphnet-fractals": Recipe(
+        chars="",
+        source="fractals",
+        description=(
+            "Classify 20 formula-driven fractals (each class a random iterated function system drawn "
+            "with the chaos game under random rotation, scale and shift; FractalDB-style, Kataoka et al. "
+            "2020), 8x8, grey levels 0..16: pretraining without any natural image or character."
         ),
     ),
 }
@@ -74,13 +105,32 @@ def weights_path(name: str, directory: Path | str | None = None) -> Path:
 def build_source_classifier(name: str):
     """The untrained source classifier (backbone + head) of a recipe, named ``name``."""
     from .models import build_classifier, build_glyphnet
-    from .synthetic import CHARSETS
 
     recipe = _recipe(name)
     size = recipe.image_size
     backbone = build_glyphnet((size, size, 1), recipe.width, name=name)
-    n_classes = len(CHARSETS.get(recipe.chars, recipe.chars))
-    return build_classifier(backbone, n_classes, name=f"{name}_source_classifier")
+    return build_classifier(backbone, n_source_classes(name), name=f"{name}_source_classifier")
+
+
+def n_source_classes(name: str) -> int:
+    """Number of classes of backbone ``name``'s source task."""
+    from .synthetic import CHARSETS
+
+    recipe = _recipe(name)
+    if recipe.source == "fractals":
+        return recipe.n_fractal_classes
+    return len(CHARSETS.get(recipe.chars, recipe.chars))
+
+
+def render_source(name: str, n: int, seed: int):
+    """``n`` images of backbone ``name``'s source task: (x in 0..16, y, class_names)."""
+    from .fractals import render_fractals
+    from .synthetic import render_characters
+
+    recipe = _recipe(name)
+    if recipe.source == "fractals":
+        return render_fractals(n, recipe.n_fractal_classes, seed=seed, class_seed=0, image_size=recipe.image_size)
+    return render_characters(n, recipe.chars, seed=seed, image_size=recipe.image_size)
 
 
 def _recipe(name: str) -> Recipe:
@@ -123,8 +173,6 @@ def pretrain(
 
     from .models import scale_digits
     from .seed import set_seed
-    from .synthetic import CHARSETS, render_characters
-
     recipe = _recipe(name)
     seed = recipe.seed if seed is None else seed
     epochs = recipe.epochs if epochs is None else epochs
@@ -142,14 +190,10 @@ def pretrain(
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    x_test, y_test, classes = render_characters(
-        recipe.n_test, recipe.chars, seed=seed + _TEST_SEED_OFFSET, image_size=recipe.image_size
-    )
+    x_test, y_test, classes = render_source(name, recipe.n_test, seed + _TEST_SEED_OFFSET)
     start = time.perf_counter()
     for epoch in range(epochs):
-        x, y, _ = render_characters(
-            recipe.n_per_epoch, recipe.chars, seed=seed * 1000 + epoch, image_size=recipe.image_size
-        )
+        x, y, _ = render_source(name, recipe.n_per_epoch, seed * 1000 + epoch)
         ds = tf.data.Dataset.from_tensor_slices((scale_digits(x), y)).batch(recipe.batch_size)
         model.fit(ds, epochs=epoch + 1, initial_epoch=epoch, shuffle=False, verbose=verbose)  # rendered shuffled
     train_seconds = time.perf_counter() - start
@@ -172,7 +216,7 @@ def pretrain(
         "architecture": "glyphnet",
         "source_task": recipe.description,
         "source_classes": list(classes),
-        "n_source_classes": len(CHARSETS.get(recipe.chars, recipe.chars)),
+        "n_source_classes": n_source_classes(name),
         "source_accuracy": round(accuracy, 4),
         "source_accuracy_on": f"{recipe.n_test} held-out rendered images (seed {seed + _TEST_SEED_OFFSET})",
         "input_shape": list(backbone.input_shape[1:]),
