@@ -37,7 +37,9 @@ course: $(STAMP)
 
 ## make backbones: rebuild the shipped course backbones in data/pretrained/
 backbones: $(STAMP)
-	$(PY) -m utils.pretrain glyphnet-letters
+	for name in glyphnet-letters glyphnet-letters-narrow glyphnet-digits glyphnet-fractals; do \
+		$(PY) -m utils.pretrain $$name || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .ruff_cache
