@@ -12,6 +12,8 @@ os.environ.setdefault("TL_TRACK", "offline")
 os.environ.setdefault("TL_CACHE_DIR", tempfile.mkdtemp(prefix="tl-test-cache-"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# notebooks executed by nbval write their results here, not into the committed results/
+os.environ.setdefault("TL_RESULTS_DIR", os.path.join(os.environ["TL_CACHE_DIR"], "results"))
 # keep Keras from writing into ~/.keras during tests
 os.environ.setdefault("KERAS_HOME", os.path.join(os.environ["TL_CACHE_DIR"], "keras"))
 

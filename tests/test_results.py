@@ -49,3 +49,15 @@ def test_bad_records_are_refused(tmp_path, records, message):
 def test_bad_stem_is_refused(tmp_path):
     with pytest.raises(ValueError, match="stem"):
         write_results("00_welcome.ipynb", [record()], directory=tmp_path)
+
+
+def test_results_dir_environment_variable(tmp_path, monkeypatch):
+    from utils import write_results
+
+    record = {"experiment": "e", "method": "m", "budget": None, "metric": "accuracy", "mean": 0.5, "std": 0.0,
+              "n_seeds": 1, "track": "offline"}
+    monkeypatch.setenv("TL_RESULTS_DIR", str(tmp_path / "elsewhere"))
+    path = write_results("99_env", [record])
+    assert path == tmp_path / "elsewhere" / "99_env.json" and path.exists()
+    explicit = write_results("99_env", [record], directory=tmp_path / "explicit")
+    assert explicit.parent == tmp_path / "explicit"

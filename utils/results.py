@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 from .paths import ROOT, atomic_write
@@ -22,7 +23,9 @@ def write_results(stem: str, records: list[dict], *, directory: Path | str | Non
         Each with the keys ``experiment``, ``method``, ``budget`` (examples per class,
         ``"all"`` or ``None``), ``metric``, ``mean``, ``std``, ``n_seeds`` and ``track``.
     directory : path or None
-        Default ``results/`` at the repository root.
+        Default: the environment variable ``TL_RESULTS_DIR`` if set (the test suite points it
+        at a temporary folder, so executing the notebooks under test leaves ``results/``
+        alone), else ``results/`` at the repository root.
 
     Returns
     -------
@@ -48,6 +51,8 @@ def write_results(stem: str, records: list[dict], *, directory: Path | str | Non
             raise ValueError(f"record {i}: n_seeds must be >= 1, got {record['n_seeds']!r}")
         clean.append({**record, "mean": float(record["mean"]), "std": float(record["std"]),
                       "n_seeds": int(record["n_seeds"])})
-    folder = Path(directory) if directory is not None else ROOT / "results"
+    if directory is None:
+        directory = os.environ.get("TL_RESULTS_DIR") or ROOT / "results"
+    folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     return atomic_write(folder / f"{stem}.json", lambda tmp: Path(tmp).write_text(json.dumps(clean, indent=2) + "\n"))
