@@ -178,8 +178,9 @@ def make_dataset(
 FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
 
 
-class DatasetUnavailableError(RuntimeError):
-    """A dataset could not be downloaded or found."""
+from .downloads import DatasetUnavailableError, fetch  # noqa: E402  (re-exported: utils.data.DatasetUnavailableError)
+
+FLOWERS_SHA256 = "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"  # TFDS url_checksums/tf_flowers.txt
 
 
 def load_photo_splits(
@@ -223,24 +224,12 @@ def load_photo_splits(
         raise ValueError(f"image_size must be an integer >= 8, got {image_size!r}")
     if directory is None:
         target = cache_dir("downloads") / "flower_photos"
-        if not target.is_dir():
-            import keras
-
-            try:
-                keras.utils.get_file("flower_photos.tgz", FLOWERS_URL, extract=True, cache_dir=str(cache_dir()),
-                                     cache_subdir="downloads")
-            except Exception as exc:  # noqa: BLE001 - one clear message instead of a chain of URL errors
-                raise DatasetUnavailableError(
-                    f"Could not download the tf_flowers photos ({type(exc).__name__}). Use the offline track "
-                    f"(TL_TRACK=offline), or download {FLOWERS_URL} on a machine with internet, unpack it and "
-                    f"pass its flower_photos folder as directory=, or place it at {target}."
-                ) from None
-            extracted = next(cache_dir("downloads").glob("**/flower_photos/daisy"), None)
-            if extracted is None:
+        if not (target / "daisy").is_dir():
+            fetch("flower_photos.tgz", FLOWERS_URL, FLOWERS_SHA256, extract=True,  # 229 MB, once
+                  hint="; or unpack it anywhere and pass its flower_photos folder as directory=")
+            if not (target / "daisy").is_dir():
                 raise DatasetUnavailableError(f"the tf_flowers archive did not contain flower_photos/; delete {target.parent} and retry")
-            directory = extracted.parent
-        else:
-            directory = target
+        directory = target
     good, _ = scan_image_folder(directory)
     names = tuple(good)
     images, labels = [], []
@@ -297,7 +286,6 @@ def _digit_file(fname: str, directory) -> str:
     """The path of ``fname``: in ``directory`` if given, else in the course cache (downloaded if missing)."""
     from pathlib import Path
 
-    from .paths import cache_dir
 
     if directory is not None:
         path = Path(directory) / fname
@@ -307,23 +295,7 @@ def _digit_file(fname: str, directory) -> str:
                 f"there, or pass directory=None to download it into the course cache."
             )
         return str(path)
-    folder = cache_dir("downloads")
-    path = folder / fname
-    if path.is_file():
-        return str(path)
-    import keras
-
-    try:
-        return keras.utils.get_file(fname, _FILE_URLS[fname], file_hash=_FILE_HASHES[fname],
-                                    cache_dir=str(cache_dir()), cache_subdir="downloads")
-    except Exception as exc:  # noqa: BLE001 - one clear message instead of a chain of URL errors
-        if path.is_file():  # a download that failed its checksum: do not leave it to be read next time
-            path.unlink()
-        raise DatasetUnavailableError(
-            f"Could not download {fname} ({type(exc).__name__}) from {_FILE_URLS[fname]}. Use the offline "
-            f"track (TL_TRACK=offline), or download it on a machine with internet and place it in {folder} "
-            f"(or in a folder you pass as directory=)."
-        ) from None
+    return str(fetch(fname, _FILE_URLS[fname], _FILE_HASHES[fname], hint="; or place it in a folder you pass as directory="))
 
 
 def _read_svhn(path: str) -> tuple[np.ndarray, np.ndarray]:
