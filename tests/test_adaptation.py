@@ -291,3 +291,13 @@ def test_lazy_exports():
     assert utils.GradientReversal is GradientReversal and utils.adabn is adabn
     with pytest.raises(AttributeError):
         utils.no_such_thing  # noqa: B018
+
+
+def test_adabn_in_uneven_batches_weights_each_batch_by_its_size():
+    x = _target(50)
+    exact, batched = _small_net(), _small_net()
+    adabn(exact, x)
+    adabn(batched, x, batch_size=16)  # 16, 16, 16 and 2 images
+    np.testing.assert_allclose(
+        batched.get_layer("bn1").moving_mean.numpy(), exact.get_layer("bn1").moving_mean.numpy(), rtol=1e-4, atol=1e-5
+    )

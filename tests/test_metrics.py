@@ -468,3 +468,12 @@ def test_relative_error_reduction_undefined_for_perfect_scratch():
     with pytest.raises(ValueError, match="no errors"):
         relative_error_reduction([0.9, 1.0], [0.8, 1.0])
     assert transfer_gain(0.9, 1.0) == pytest.approx(-0.1)
+
+
+def test_mcnemar_rejects_empty_input():
+    import pytest as _pytest
+
+    from utils.metrics import mcnemar_test
+
+    with _pytest.raises(ValueError, match="at least one test example"):
+        mcnemar_test([], [], [])

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from ._checks import is_int_at_least
+from .finetune import _all_layers
 from .quiet import import_tensorflow
 
 tf = import_tensorflow()
@@ -184,22 +185,16 @@ def mmd_loss(source, target, *, bandwidths=(0.25, 0.5, 1.0, 2.0, 4.0)):
     return tf.maximum(value, 0.0)  # rounding can give -1e-8 for identical samples
 
 
-def _all_layers(model):
-    for layer in getattr(model, "layers", []):
-        yield layer
-        yield from _all_layers(layer)
-
-
 def adabn(model, x, *, batch_size: int | None = None) -> int:
     """AdaBN: replace every BatchNorm layer's moving statistics by those of ``x``.
 
     Runs ``x`` through ``model`` in training mode with each BatchNormalization layer's
     momentum set so that its moving mean and variance become the average over the
-    batches of ``x`` (with one batch, exactly the statistics of ``x``, computed layer by
-    layer on the target activations). Nothing else changes: weights, BatchNorm scale
-    and offset, and frozen (``trainable=False``) BatchNorm layers are updated too
-    (they are unfrozen for the pass and frozen again). Dropout is switched off
-    during the pass so it does not distort the statistics.
+    batches of ``x``, weighted by batch size (with one batch, exactly the statistics of
+    ``x``, computed layer by layer on the target activations). Weights and BatchNorm
+    scale and offset do not change. Frozen (``trainable=False``) BatchNorm layers get
+    target statistics too: they are unfrozen for the pass and frozen again. Dropout is
+    switched off during the pass so it does not distort the statistics.
 
     Parameters
     ----------
@@ -238,14 +233,15 @@ def adabn(model, x, *, batch_size: int | None = None) -> int:
             layer.trainable = True
         for layer in dropouts:
             layer.rate = 0.0
-        starts = range(0, len(x), batch_size)
-        for i, start in enumerate(starts):
+        seen = 0
+        for start in range(0, len(x), batch_size):
             chunk = x[start : start + batch_size]
             if len(chunk) < 2:  # a 1-image batch has no variance; the earlier batches already cover it
                 break
             for layer in bns:
-                layer.momentum = i / (i + 1.0)  # running average of the per-batch statistics
+                layer.momentum = seen / (seen + len(chunk))  # running average, weighted by batch size
             model(chunk, training=True)
+            seen += len(chunk)
     finally:
         for layer, momentum, trainable in saved:
             layer.momentum = momentum

@@ -75,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     if args not in (["plan"], ["install"]):
         print(__doc__)
         return 2
-    todo = packages_to_install(read_pins(), installed_versions(), colab=in_colab())
-    print(f"{'Colab' if in_colab() else 'not Colab'}: {len(todo)} package(s) to install" + (": " + " ".join(todo) if todo else ""))
+    on_colab = in_colab()
+    todo = packages_to_install(read_pins(), installed_versions(), colab=on_colab)
+    print(f"{'Colab' if on_colab else 'not Colab'}: {len(todo)} package(s) to install" + (": " + " ".join(todo) if todo else ""))
     if args == ["install"] and todo:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *todo], check=True)
     return 0

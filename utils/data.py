@@ -474,8 +474,9 @@ def load_faces_splits(*, image_size: int = 8, val_size: float = 0.2, test_size: 
             raise ValueError(f"{name} must be a fraction in (0, 1), got {value!r}")
     if val_size + test_size >= 0.9:
         raise ValueError(f"val_size + test_size = {val_size + test_size:.2f} leaves too little for training")
-    images = lfw_subset()  # first 100 faces, then 100 non-faces
-    y = np.r_[np.ones(100), np.zeros(100)].astype("int64")
+    images = lfw_subset()  # the first half faces, the second half non-faces
+    half = len(images) // 2
+    y = np.r_[np.ones(half), np.zeros(len(images) - half)].astype("int64")
     small = resize(images, (len(images), image_size, image_size), anti_aliasing=True)
     x = np.round(16.0 * small).astype("float32")[..., None]
     n_test, n_val = round(test_size * len(x)), round(val_size * len(x))  # counts, so 0.2 of 200 is exactly 40

@@ -46,12 +46,12 @@ def origin(fname: str, url: str) -> str:
     return f"{mirror.rstrip('/')}/{fname}" if mirror else url
 
 
-def _refuse(path: Path, url: str, algorithm: str, expected: str, got: str) -> DatasetUnavailableError:
+def _refuse(path: Path, url: str, algorithm: str, expected: str, got: str, hint: str) -> DatasetUnavailableError:
     path.unlink(missing_ok=True)
     return DatasetUnavailableError(
         f"{path.name} has {algorithm.upper()} {got}, expected {expected}: refused and deleted (a moved, "
         f"changed or half-downloaded file). Download it by hand from {url}, check its {algorithm.upper()}, and "
-        f"place it at {path}; or use the offline track (TL_TRACK=offline)."
+        f"place it at {path}{hint}; or use the offline track (TL_TRACK=offline)."
     )
 
 
@@ -91,7 +91,7 @@ def fetch(fname: str, url: str, checksum: str, *, extract: bool = False, hint: s
     if not path.is_file():
         import keras
 
-        try:  # keras.utils.get_file shows a progress bar and writes the file only when complete
+        try:  # keras.utils.get_file shows a progress bar; the checksum below catches a partial file
             keras.utils.get_file(fname, source, cache_dir=str(folder.parent), cache_subdir=folder.name)
         except Exception as exc:  # noqa: BLE001 - one clear message instead of a chain of URL errors
             path.unlink(missing_ok=True)
@@ -102,7 +102,7 @@ def fetch(fname: str, url: str, checksum: str, *, extract: bool = False, hint: s
             ) from None
     got = file_digest(path, algorithm)
     if got != checksum.lower():
-        raise _refuse(path, source, algorithm, checksum, got)
+        raise _refuse(path, source, algorithm, checksum, got, hint)
     if extract:
         _extract(path, folder)
     return path

@@ -25,7 +25,6 @@ import warnings
 from collections.abc import Callable, Mapping
 
 import numpy as np
-from scipy import optimize, special, stats
 
 from ._checks import is_int_at_least
 
@@ -303,10 +302,14 @@ def apply_temperature(logits, temperature: float) -> np.ndarray:
     """
     logits = _check_logits(logits)
     temperature = _check_temperature(temperature)
+    from scipy import special  # imported here: SciPy costs 0.5 s at `import utils`
+
     return special.softmax(logits / temperature, axis=1)
 
 
 def _nll(logits: np.ndarray, y: np.ndarray, temperature: float) -> float:
+    from scipy import special
+
     log_probs = special.log_softmax(logits / temperature, axis=1)
     return float(-np.mean(log_probs[np.arange(len(y)), y]))
 
@@ -344,6 +347,8 @@ def fit_temperature(logits, y_true, *, bounds: tuple[float, float] = (0.05, 20.0
         raise ValueError(f"bounds must be a pair of numbers (low, high), got {bounds!r}") from None
     if not (0 < low < high and math.isfinite(high)):
         raise ValueError(f"bounds must satisfy 0 < low < high < inf, got {bounds!r}")
+    from scipy import optimize
+
     result = optimize.minimize_scalar(
         lambda log_t: _nll(logits, y, math.exp(log_t)),
         bounds=(math.log(low), math.log(high)),
@@ -481,6 +486,8 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool | None = None) -> dict:
             f"y_true, pred_a and pred_b must have the same length, got {len(arrays[0])}, {len(arrays[1])}, "
             f"{len(arrays[2])}"
         )
+    if len(arrays[0]) == 0:
+        raise ValueError("y_true, pred_a and pred_b are empty; McNemar's test needs at least one test example")
     y, a, b_pred = arrays
     right_a, right_b = a == y, b_pred == y
     b = int(np.sum(right_a & ~right_b))
@@ -491,9 +498,13 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool | None = None) -> dict:
         return {"b": b, "c": c, "statistic": 0.0, "p_value": 1.0, "method": method}
     if use_exact:
         statistic = float(min(b, c))
+        from scipy import stats
+
         p_value = stats.binomtest(b, b + c, 0.5, alternative="two-sided").pvalue
     else:
         statistic = max(abs(b - c) - 1, 0) ** 2 / (b + c)
+        from scipy import stats
+
         p_value = stats.chi2.sf(statistic, 1)
     return {"b": b, "c": c, "statistic": float(statistic), "p_value": float(min(p_value, 1.0)), "method": method}
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import hashlib
 import json
 import sys
 import time
@@ -89,7 +88,9 @@ RECIPES: dict[str, Recipe] = {
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    from .downloads import file_digest
+
+    return file_digest(path, "sha256")
 
 
 def card_path(name: str, directory: Path | str | None = None) -> Path:
