@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from ._checks import is_int_at_least
+from ._checks import check_probability_rows, is_int_at_least, is_integer_valued, is_positive_number
 
 __all__ = [
     "apply_temperature",
@@ -56,14 +56,9 @@ def _check_probs(probs, name: str = "probs") -> np.ndarray:
         raise ValueError(f"{name} is empty: there are no examples to evaluate")
     if not np.all(np.isfinite(probs)):
         raise ValueError(f"{name} contains NaN or infinite values")
-    sums = probs.sum(axis=1)
-    if np.any(probs < 0) or not np.allclose(sums, 1.0, rtol=0, atol=1e-3):
-        worst = int(np.argmax(np.abs(sums - 1.0)))
-        raise ValueError(
-            f"{name} must hold probabilities: non-negative rows summing to 1 (within 1e-3); "
-            f"row {worst} sums to {sums[worst]:.6g} and the smallest entry is {probs.min():.6g}. "
-            "Pass probabilities, e.g. softmax of logits (scipy.special.softmax(logits, axis=1)), not logits"
-        )
+    check_probability_rows(
+        probs, name, "Pass probabilities, e.g. softmax of logits (scipy.special.softmax(logits, axis=1)), not logits"
+    )
     return probs
 
 
@@ -90,12 +85,7 @@ def _check_labels(y_true, n_examples: int, n_classes: int, name: str = "y_true")
         raise ValueError(f"{name} must be a 1-D array of class indices, got shape {y.shape}")
     if len(y) != n_examples:
         raise ValueError(f"{name} has {len(y)} labels but there are {n_examples} rows of predictions")
-    if (
-        y.dtype == bool
-        or not np.issubdtype(y.dtype, np.number)
-        or not np.all(np.isfinite(y))
-        or np.any(y != np.round(y))
-    ):
+    if not is_integer_valued(y):
         raise ValueError(f"{name} must hold integer class indices, got dtype {y.dtype}")
     y = y.astype(np.int64)
     if y.min() < 0 or y.max() >= n_classes:
@@ -107,12 +97,7 @@ def _check_labels(y_true, n_examples: int, n_classes: int, name: str = "y_true")
 
 
 def _check_temperature(temperature) -> float:
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, (int, float, np.integer, np.floating))
-        or not math.isfinite(temperature)
-        or not temperature > 0
-    ):
+    if not is_positive_number(temperature):
         raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
     return float(temperature)
 

@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from ._checks import is_int_at_least
+from ._checks import check_probability_rows, is_int_at_least, is_integer_valued, is_positive_number
 
 __all__ = ["h_score", "leep", "log_evidence", "logme", "nce"]
 
@@ -67,12 +67,7 @@ def _check_int_labels(labels, n_examples: int, name: str, *, min_classes: int) -
         raise ValueError(f"{name} must be a 1-D array of class indices, got shape {labels.shape}")
     if len(labels) != n_examples:
         raise ValueError(f"{name} has {len(labels)} entries but there are {n_examples} examples; pass one per example")
-    if (
-        labels.dtype == bool
-        or not np.issubdtype(labels.dtype, np.number)
-        or not np.all(np.isfinite(labels))
-        or np.any(labels != np.round(labels))
-    ):
+    if not is_integer_valued(labels):
         raise ValueError(f"{name} must hold integer class indices, got dtype {labels.dtype}")
     classes, codes = np.unique(labels.astype(np.int64), return_inverse=True)
     if len(classes) < min_classes:
@@ -92,36 +87,22 @@ def _check_source_probs(source_probs) -> np.ndarray:
         )
     if not np.all(np.isfinite(probs)):
         raise ValueError("source_probs contains NaN or infinite values")
-    sums = probs.sum(axis=1)
-    if np.any(probs < 0) or not np.allclose(sums, 1.0, rtol=0, atol=1e-3):
-        worst = int(np.argmax(np.abs(sums - 1.0)))
-        raise ValueError(
-            "source_probs must hold probabilities: non-negative rows summing to 1 (within 1e-3); "
-            f"row {worst} sums to {sums[worst]:.6g} and the smallest entry is {probs.min():.6g}. "
-            "Pass the source classifier's softmax output (scipy.special.softmax(logits, axis=1)), not logits"
-        )
+    sums = check_probability_rows(
+        probs, "source_probs",
+        "Pass the source classifier's softmax output (scipy.special.softmax(logits, axis=1)), not logits",
+    )
     return probs / sums[:, None]  # absorb float32 rounding so every row sums to exactly 1
 
 
 def _check_iteration(max_iter, tol) -> None:
     if not is_int_at_least(max_iter, 1):
         raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    if (
-        isinstance(tol, bool)
-        or not isinstance(tol, (int, float, np.integer, np.floating))
-        or not math.isfinite(tol)
-        or not tol > 0
-    ):
+    if not is_positive_number(tol):
         raise ValueError(f"tol must be a finite number > 0, got {tol!r}")
 
 
 def _check_positive(value, name: str) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.integer, np.floating))
-        or not math.isfinite(value)
-        or not value > 0
-    ):
+    if not is_positive_number(value):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
 
