@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint unit notebooks course backbones clean
+.PHONY: lab test lint unit notebooks course reproduce backbones clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,13 +27,17 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	TL_TRACK=offline $(PY) -m pytest --nbval-lax notebooks
 
-## make course: execute every notebook headless, in place, offline track
+## make course: execute every notebook headless (fresh kernel each, offline track), measure time and
+## memory, fail on an error or a broken budget, rewrite the README tables and benchmarks/course.json
 course: $(STAMP)
-	@for nb in notebooks/[0-9]*.ipynb; do \
-	  echo "== $$nb"; \
-	  TL_TRACK=offline $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
-	done
+	$(PY) -m utils.course run
+
+## make reproduce: run the course again without touching the notebooks or the README, and list every
+## number that moved by more than 0.5 points against benchmarks/course.json
+reproduce: $(STAMP)
+	TL_RESULTS_DIR=$(CURDIR)/.cache/course/results $(PY) -m utils.course run --no-write --no-readme \
+	  --table .cache/course/rerun.json
+	$(PY) -m utils.course compare benchmarks/course.json .cache/course/rerun.json
 
 ## make backbones: rebuild the shipped course backbones in data/pretrained/
 backbones: $(STAMP)

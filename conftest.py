@@ -20,3 +20,18 @@ os.environ.setdefault("KERAS_HOME", os.path.join(os.environ["TL_CACHE_DIR"], "ke
 from utils.netguard import forbid_network  # noqa: E402
 
 forbid_network()
+
+# time and memory of every notebook nbval runs, checked against the course budgets
+pytest_plugins = ["utils.nbbudget", "pytester"]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _float32_after_each_test():
+    """A test that turns mixed precision on (select_track with gpu=True does) must not leak it."""
+    yield
+    from utils.speed import reset_speed
+
+    reset_speed()

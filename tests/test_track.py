@@ -96,13 +96,14 @@ def test_unknown_env_track_raises_naming_the_variable(monkeypatch):
     assert "offline" in message and "imagenet" in message
 
 
-def test_verbose_prints_one_line_naming_track_and_reason(monkeypatch, capsys):
+def test_verbose_prints_the_track_and_the_speed_settings_with_reasons(monkeypatch, capsys):
     monkeypatch.delenv("TL_TRACK", raising=False)
     assert select_track(gpu=False) == "offline"
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1
+    assert len(lines) == 2
     assert lines[0].startswith("Track: offline")
     assert "no GPU" in lines[0]
+    assert lines[1].startswith("Speed: mixed precision off, XLA off (no GPU")
 
 
 def test_not_verbose_prints_nothing(capsys):

@@ -43,6 +43,7 @@ from .probing import cut_backbone, linear_probe, make_linear_probe, probe_layers
 from .quiet import import_tensorflow
 from .results import write_results
 from .seed import set_seed
+from .speed import configure_speed, speed_settings
 from .synthetic import RenderConfig, render_characters
 from .track import VALID_TRACKS, in_colab, select_track
 from .training import GraphTrainer, train_in_graph
@@ -57,6 +58,7 @@ __all__ = [
     "extract_features", "get_preprocessing", "import_tensorflow", "in_colab", "list_backbones", "load_backbone", "load_card",
     "load_digits_splits", "load_image_folder", "load_source_classifier", "make_dataset", "plot_history",
     "plot_image_grid", "render_characters", "sample_k_shot", "scan_image_folder", "select_track", "set_seed",
+    "configure_speed", "speed_settings",
 ]
 __version__ = "0.1.0"
 

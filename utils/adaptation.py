@@ -116,8 +116,9 @@ def dann_lambda(progress: float, *, gamma: float = 10.0, maximum: float = 1.0) -
 
 
 def _two_feature_batches(source, target, min_rows: int):
-    source = tf.convert_to_tensor(source, dtype=tf.float32)
-    target = tf.convert_to_tensor(target, dtype=tf.float32)
+    # float32 whatever comes in (float16 features under mixed precision, float64 arrays)
+    source = tf.cast(tf.convert_to_tensor(source), tf.float32)
+    target = tf.cast(tf.convert_to_tensor(target), tf.float32)
     for name, t in (("source", source), ("target", target)):
         if t.shape.rank != 2:
             raise ValueError(f"{name} features must be a 2-D batch (n, d), got shape {tuple(t.shape)}")

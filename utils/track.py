@@ -70,6 +70,9 @@ def resolve_track(track: str | None = None, *, gpu: bool | None = None) -> tuple
 def select_track(track: str | None = None, *, verbose: bool = True, gpu: bool | None = None) -> str:
     """Pick the track for this session and print which one runs and why.
 
+    Also sets the speed options once (:func:`utils.speed.configure_speed`): mixed
+    precision and XLA on when a GPU is visible, off on the CPU, and prints them.
+
     Parameters
     ----------
     track : str or None
@@ -84,7 +87,11 @@ def select_track(track: str | None = None, *, verbose: bool = True, gpu: bool | 
     str
         ``"offline"`` or ``"imagenet"``.
     """
+    from .speed import configure_speed
+
     value, reason = resolve_track(track, gpu=gpu)
+    speed = configure_speed(gpu=gpu)
     if verbose:
         print(f"Track: {value} ({reason})")
+        print(speed.describe())
     return value

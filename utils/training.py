@@ -41,11 +41,23 @@ class GraphTrainer:
     from_logits : bool
     penalty : callable or None
         Returns a scalar added to the loss at every step (e.g. :class:`utils.finetune.L2SP`).
+    jit_compile : bool or None
+        Compile each epoch's graph with XLA; ``None`` follows :func:`utils.speed.speed_settings`
+        (on with a GPU, off on the CPU).
+
+    Notes
+    -----
+    Under Keras' ``mixed_float16`` policy (see :func:`utils.speed.configure_speed`) each
+    optimiser is wrapped in a ``keras.optimizers.LossScaleOptimizer`` and the model's
+    output is cast to float32 before the loss; build the model's last layer with
+    ``dtype="float32"`` so its softmax is computed in float32 too.
     """
 
-    def __init__(self, model, optimizer=None, *, from_logits: bool = False, penalty=None):
+    def __init__(self, model, optimizer=None, *, from_logits: bool = False, penalty=None, jit_compile=None):
         import keras
         import tensorflow as tf
+
+        from .speed import speed_settings
 
         if not model.trainable_variables:
             raise ValueError(f"{model.name} has no trainable variables; unfreeze a layer or add a head")
@@ -56,6 +68,16 @@ class GraphTrainer:
                 raise ValueError("optimizer groups must be a non-empty list of (optimizer, variables) with variables")
         else:
             groups = [(optimizer or keras.optimizers.Adam(1e-3), list(model.trainable_variables))]
+        if jit_compile is not None and not isinstance(jit_compile, bool):
+            raise TypeError(f"jit_compile must be True, False or None, got {jit_compile!r}")
+        self.jit_compile = speed_settings().jit_compile if jit_compile is None else jit_compile
+        self.mixed_precision = keras.mixed_precision.global_policy().name == "mixed_float16"
+        if self.mixed_precision:  # scale the loss so float16 gradients do not underflow
+            groups = [
+                (opt if isinstance(opt, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(opt),
+                 variables)
+                for opt, variables in groups
+            ]
         for opt, variables in groups:
             opt.build(variables)
         self.groups = groups
@@ -68,30 +90,41 @@ class GraphTrainer:
         spec = tf.TensorSpec(shape=[None, *model.input_shape[1:]], dtype=tf.float32)
         labels = tf.TensorSpec(shape=[None], dtype=tf.int64)
 
-        @tf.function(input_signature=[spec, labels, tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)])
+        scaled = self.mixed_precision
+
+        @tf.function(
+            input_signature=[spec, labels, tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)],
+            jit_compile=self.jit_compile,
+        )
         def run_epoch(x, y, order, batch_size):
             n = tf.shape(order, out_type=tf.int64)[0]
             total, correct = tf.constant(0.0), tf.constant(0.0)
             for start in tf.range(tf.constant(0, tf.int64), n, batch_size):
                 idx = order[start : start + batch_size]
                 xb, yb = tf.gather(x, idx), tf.gather(y, idx)
-                with tf.GradientTape() as tape:
-                    out = model(xb, training=True)
+                with tf.GradientTape(persistent=scaled and len(groups) > 1) as tape:
+                    out = tf.cast(model(xb, training=True), tf.float32)
                     loss = self.loss_fn(yb, out)
                     if penalty is not None:
                         loss = loss + penalty()
-                grads = tape.gradient(loss, variables)
-                start_index = 0
-                for (opt, group), size in zip(groups, sizes, strict=True):
-                    opt.apply_gradients(zip(grads[start_index : start_index + size], group, strict=True))
-                    start_index += size
+                    # each LossScaleOptimizer has its own scale; scaling is recorded on the tape
+                    scaled_losses = [opt.scale_loss(loss) for opt, _ in groups] if scaled else []
+                if scaled:  # one gradient per group, unscaled by its optimiser
+                    for (opt, group), scaled_loss in zip(groups, scaled_losses, strict=True):
+                        opt.apply_gradients(zip(tape.gradient(scaled_loss, group), group, strict=True))
+                else:
+                    grads = tape.gradient(loss, variables)
+                    start_index = 0
+                    for (opt, group), size in zip(groups, sizes, strict=True):
+                        opt.apply_gradients(zip(grads[start_index : start_index + size], group, strict=True))
+                        start_index += size
                 total += loss * tf.cast(tf.shape(idx)[0], tf.float32)
                 correct += tf.reduce_sum(tf.cast(tf.equal(tf.argmax(out, -1), yb), tf.float32))
             return total / tf.cast(n, tf.float32), correct / tf.cast(n, tf.float32)
 
         @tf.function(input_signature=[spec, labels])
         def evaluate(x, y):
-            out = model(x, training=False)
+            out = tf.cast(model(x, training=False), tf.float32)
             return self.loss_fn(y, out), tf.reduce_mean(tf.cast(tf.equal(tf.argmax(out, -1), y), tf.float32))
 
         self._run_epoch, self._evaluate = run_epoch, evaluate
@@ -165,6 +198,7 @@ def train_in_graph(
     validation_data: tuple | None = None,
     from_logits: bool = False,
     penalty=None,
+    jit_compile: bool | None = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` once with a new :class:`GraphTrainer`; see :meth:`GraphTrainer.fit`.
 
@@ -180,6 +214,8 @@ def train_in_graph(
     from_logits : bool
     penalty : callable or None
         Added to the loss at every step (see :class:`GraphTrainer`).
+    jit_compile : bool or None
+        XLA; ``None`` follows :func:`utils.speed.speed_settings`.
 
     Returns
     -------
@@ -188,5 +224,5 @@ def train_in_graph(
     """
     _check_positive_int("epochs", epochs)
     _check_positive_int("batch_size", batch_size)
-    trainer = GraphTrainer(model, optimizer, from_logits=from_logits, penalty=penalty)
+    trainer = GraphTrainer(model, optimizer, from_logits=from_logits, penalty=penalty, jit_compile=jit_compile)
     return trainer.fit(x, y, epochs=epochs, batch_size=batch_size, seed=seed, validation_data=validation_data)

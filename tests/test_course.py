@@ -1,0 +1,171 @@
+"""utils.course: executing notebooks with measurements, the results table, README rewriting, comparison."""
+
+import json
+
+import nbformat
+import pytest
+
+from utils import course
+from utils.course import NotebookRun
+
+
+def _notebook(path, *sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, path)
+    return path
+
+
+def _row(notebook="01_a", metric="accuracy", mean=0.9, std=0.01, n_seeds=3, budget=10, method="probe"):
+    return {"notebook": notebook, "experiment": "e", "method": method, "budget": budget, "metric": metric,
+            "mean": mean, "std": std, "n_seeds": n_seeds, "track": "offline"}
+
+
+def test_execute_notebook_writes_outputs_and_measures_the_kernel(tmp_path):
+    path = _notebook(tmp_path / "01_ok.ipynb", "x = bytearray(30 * 1024 * 1024)\nprint(6 * 7)")
+    run = course.execute_notebook(path, timeout=60)
+    assert run.error is None and run.notebook == "01_ok.ipynb"
+    assert 0 < run.seconds < 60
+    assert 30 * 1024**2 < run.peak_rss_bytes < 2 * 1024**3  # the kernel held the 30 MiB
+    outputs = nbformat.read(path, as_version=4).cells[0].outputs
+    assert outputs[0]["text"].strip() == "42"
+
+
+def test_failed_notebook_is_reported_and_not_overwritten(tmp_path, monkeypatch):
+    monkeypatch.setenv("TL_CACHE_DIR", str(tmp_path / "cache"))
+    path = _notebook(tmp_path / "02_bad.ipynb", "print('fine')", "raise ValueError('broken on purpose')")
+    before = path.read_bytes()
+    run = course.execute_notebook(path, timeout=60)
+    assert run.error is not None
+    assert "cell 1" in run.error and "ValueError" in run.error and "broken on purpose" in run.error
+    assert path.read_bytes() == before
+    kept = tmp_path / "cache" / "course" / "02_bad.failed.ipynb"
+    assert kept.exists() and str(kept) in run.error
+    assert check_failed(run)
+
+
+def check_failed(run):
+    return any("02_bad.ipynb failed" in p for p in course.check_budgets([run]))
+
+
+def test_execute_notebook_refuses_bad_input(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a notebook"):
+        course.execute_notebook(tmp_path / "missing.ipynb")
+    path = _notebook(tmp_path / "03_x.ipynb", "1")
+    with pytest.raises(ValueError, match="timeout"):
+        course.execute_notebook(path, timeout=0)
+
+
+def test_list_notebooks_finds_the_numbered_ones_in_order(tmp_path):
+    for name in ("02_b.ipynb", "00_a.ipynb", "scratch.ipynb", "1_c.ipynb"):
+        _notebook(tmp_path / name, "1")
+    assert [p.name for p in course.list_notebooks(tmp_path)] == ["00_a.ipynb", "02_b.ipynb"]
+    with pytest.raises(FileNotFoundError, match="no numbered notebooks"):
+        course.list_notebooks(tmp_path / "empty")
+
+
+def test_the_course_has_six_notebooks_each_with_results():
+    stems = [p.stem for p in course.list_notebooks()]
+    assert stems[0].startswith("00_") and len(stems) == 6
+    rows = course.collect_results()
+    assert {r["notebook"] for r in rows} == set(stems)
+
+
+def test_collect_results_adds_the_notebook_and_skips_missing_files(tmp_path):
+    (tmp_path / "01_a.json").write_text(json.dumps([{k: v for k, v in _row().items() if k != "notebook"}]))
+    rows = course.collect_results(tmp_path, ["notebooks/01_a.ipynb", "notebooks/02_none.ipynb"])
+    assert rows == [_row()]
+    (tmp_path / "01_a.json").write_text("{}")
+    with pytest.raises(ValueError, match="list of records"):
+        course.collect_results(tmp_path, ["01_a.ipynb"])
+
+
+@pytest.mark.parametrize(("row", "text"), [
+    (_row(mean=0.8948, std=0.0281), "89.5% ± 2.8%"),
+    (_row(mean=0.9644, n_seeds=1), "96.4%"),
+    (_row(metric="accuracy gain", mean=-0.003, std=0.003), "−0.3 ± 0.3 points"),
+    (_row(metric="accuracy gain", mean=0.1696, std=0.0319), "+17.0 ± 3.2 points"),
+    (_row(metric="ECE (test, 15 bins)", mean=0.04694, std=0.00492), "0.047 ± 0.005"),
+    (_row(metric="Kendall tau", mean=0.8, std=0.0, n_seeds=1), "+0.80"),
+    (_row(metric="proxy A-distance", mean=1.9213, std=0.022), "1.92 ± 0.02"),
+    (_row(metric="speed-up", mean=156.18, n_seeds=1), "156.2×"),
+])
+def test_format_value_uses_the_unit_readers_expect(row, text):
+    assert course.format_value(row) == text
+
+
+def test_results_markdown_groups_by_notebook_with_costs():
+    rows = [_row(), _row(notebook="02_b", method="a | b", budget=None)]
+    text = course.results_markdown(rows, [NotebookRun("01_a.ipynb", 12.3, 1024**3)])
+    assert text.count("<details>") == 2
+    assert "<b>01 a</b>: 1 numbers, 12 s, 1.00 GiB" in text
+    assert "| e | probe | 10 | accuracy | 90.0% ± 1.0% | 3 |" in text
+    assert "| e | a \\| b | – | accuracy |" in text  # pipes escaped, no budget shown as a dash
+
+
+def test_costs_markdown_flags_what_is_over_budget():
+    runs = [NotebookRun("01_a.ipynb", 100, 1024**3), NotebookRun("02_b.ipynb", 200, 1024**3)]
+    text = course.costs_markdown(runs, "a test machine")
+    assert "| 01_a.ipynb | 100 s | 1.00 GiB | yes |" in text
+    assert "| 02_b.ipynb | 200 s | 1.00 GiB | **no** |" in text
+    assert "**5 min 00 s**" in text and "a test machine" in text
+
+
+def test_replace_block_rewrites_only_between_markers():
+    text = "intro\n<!-- t:start -->\nold\n<!-- t:end -->\noutro\n"
+    assert course.replace_block(text, "t", "new\n") == "intro\n<!-- t:start -->\nnew\n<!-- t:end -->\noutro\n"
+    with pytest.raises(ValueError, match="no block"):
+        course.replace_block("no markers", "t", "x")
+
+
+def test_the_readme_has_both_generated_blocks():
+    text = (course.ROOT / "README.md").read_text()
+    for name in course.README_BLOCKS:
+        assert f"<!-- {name}:start -->" in text and f"<!-- {name}:end -->" in text
+
+
+def test_rewrite_readme_and_json_table_round_trip(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n<!-- results-table:start -->\n<!-- results-table:end -->\n"
+                      "<!-- notebook-costs:start -->\n<!-- notebook-costs:end -->\n")
+    runs = [NotebookRun("01_a.ipynb", 10.0, 1024**3)]
+    course.rewrite_readme([_row()], runs, readme=readme)
+    assert "90.0% ± 1.0%" in readme.read_text() and "| 01_a.ipynb | 10 s |" in readme.read_text()
+    rows, runs_back, machine = course.read_table(course.write_table(tmp_path / "t.json", [_row()], runs))
+    assert rows == [_row()] and runs_back == runs and "cores" in machine
+
+
+def test_compare_tables_reports_moves_over_half_a_point_and_timing_separately():
+    first = [_row(mean=0.900), _row(method="m2", mean=0.500), _row(metric="speed-up", mean=50.0),
+             _row(method="gone")]
+    second = [_row(mean=0.904), _row(method="m2", mean=0.510, std=0.02), _row(metric="speed-up", mean=40.0),
+              _row(method="new")]
+    moved, timing, missing = course.compare_tables(first, second)
+    assert [(m["key"][2], m["field"]) for m in moved] == [("m2", "mean"), ("m2", "std")]
+    assert moved[0]["points"] == pytest.approx(1.0)
+    assert timing[0]["relative change"] == pytest.approx(0.2)
+    assert {k[2] for k in missing} == {"gone", "new"}
+    assert course.compare_tables(first, first) == ([], [{**timing[0], "second": 50.0, "relative change": 0.0}], [])
+    with pytest.raises(ValueError, match="tolerance_points"):
+        course.compare_tables(first, second, tolerance_points=-1)
+
+
+def test_run_course_refuses_an_unknown_track():
+    with pytest.raises(ValueError, match="track must be one of"):
+        course.run_course(["notebooks/00_welcome_and_setup.ipynb"], track="gpu", readme=False, table=None)
+
+
+def test_run_course_on_a_tiny_notebook_writes_the_table_and_checks_budgets(tmp_path, monkeypatch):
+    monkeypatch.setenv("TL_RESULTS_DIR", str(tmp_path / "results"))
+    path = _notebook(tmp_path / "01_tiny.ipynb",
+                     "import os, json, pathlib\n"
+                     "d = pathlib.Path(os.environ['TL_RESULTS_DIR']); d.mkdir(exist_ok=True)\n"
+                     "row = dict(experiment='e', method='m', budget=None, metric='accuracy', mean=0.5, std=0.0,\n"
+                     "           n_seeds=1, track=os.environ['TL_TRACK'])\n"
+                     "(d / '01_tiny.json').write_text(json.dumps([row]))")
+    lines = []
+    runs, problems = course.run_course([path], readme=False, table=tmp_path / "t.json", log=lines.append)
+    assert problems == [] and runs[0].error is None
+    rows, _, _ = course.read_table(tmp_path / "t.json")
+    assert rows[0]["notebook"] == "01_tiny" and rows[0]["track"] == "offline"
+    assert any("01_tiny.ipynb" in line for line in lines)

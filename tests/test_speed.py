@@ -1,0 +1,152 @@
+"""Tests of utils.speed and of GraphTrainer under mixed precision and XLA (run on the CPU)."""
+
+import numpy as np
+import pytest
+
+import utils
+from utils.speed import MIXED_ENV, XLA_ENV, configure_speed, reset_speed, speed_settings
+
+tf = utils.import_tensorflow()
+import keras  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_speed_env(monkeypatch):
+    monkeypatch.delenv(MIXED_ENV, raising=False)
+    monkeypatch.delenv(XLA_ENV, raising=False)
+
+
+@pytest.mark.parametrize("gpu", [True, False])
+def test_default_follows_the_gpu(gpu):
+    settings = configure_speed(gpu=gpu)
+    assert settings.mixed_precision is gpu and settings.jit_compile is gpu
+    assert speed_settings() == settings
+    assert keras.mixed_precision.global_policy().name == ("mixed_float16" if gpu else "float32")
+    assert ("GPU is visible" if gpu else "no GPU") in settings.describe()
+
+
+def test_reset_goes_back_to_float32():
+    configure_speed(gpu=True)
+    reset_speed()
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert not speed_settings().mixed_precision and not speed_settings().jit_compile
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("on", True), ("0", False), ("False", False)])
+def test_environment_overrides_the_gpu_default(monkeypatch, value, expected):
+    monkeypatch.setenv(MIXED_ENV, value)
+    monkeypatch.setenv(XLA_ENV, value)
+    settings = configure_speed(gpu=not expected)
+    assert settings.mixed_precision is expected and settings.jit_compile is expected
+    assert MIXED_ENV in settings.reason
+
+
+def test_explicit_choice_wins_over_environment(monkeypatch):
+    monkeypatch.setenv(MIXED_ENV, "1")
+    settings = configure_speed(gpu=True, mixed_precision=False)
+    assert settings.mixed_precision is False and settings.jit_compile is True
+    assert "chosen in the notebook" in settings.reason
+
+
+def test_bad_values_are_refused(monkeypatch):
+    with pytest.raises(TypeError, match="mixed_precision must be True, False or None"):
+        configure_speed(gpu=False, mixed_precision="yes")
+    monkeypatch.setenv(XLA_ENV, "maybe")
+    with pytest.raises(ValueError, match="TL_XLA must be 1 or 0"):
+        configure_speed(gpu=False)
+
+
+def test_select_track_configures_speed_and_prints_it(capsys):
+    utils.select_track("offline", gpu=False)
+    out = capsys.readouterr().out
+    assert "Track: offline" in out and "Speed: mixed precision off, XLA off" in out
+    utils.select_track("imagenet", gpu=True)
+    assert "Speed: mixed precision on, XLA on" in capsys.readouterr().out
+    assert keras.mixed_precision.global_policy().name == "mixed_float16"
+
+
+def _toy(n=256, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6, 6, 1)).astype("float32")
+    return x, (x.mean(axis=(1, 2, 3)) > 0).astype(int)
+
+
+def _model(seed=0):
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((6, 6, 1))
+    x = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(2, activation="softmax", dtype="float32")(x))
+
+
+def test_mixed_precision_training_scales_the_loss_and_learns():
+    x, y = _toy()
+    configure_speed(gpu=False, mixed_precision=True, jit_compile=False)
+    model = _model()
+    assert model.layers[1].compute_dtype == "float16" and model.layers[1].kernel.dtype == "float32"
+    trainer = utils.GraphTrainer(model, keras.optimizers.Adam(1e-2))
+    assert trainer.mixed_precision
+    assert isinstance(trainer.optimizer, keras.optimizers.LossScaleOptimizer)
+    history = trainer.fit(x, y, epochs=15, batch_size=32)
+    assert np.all(np.isfinite(history["loss"]))
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["accuracy"][-1] > 0.8
+    assert float(trainer.optimizer.dynamic_scale.numpy()) > 1.0  # the loss was scaled
+
+
+def test_mixed_precision_with_optimizer_groups_trains_every_group():
+    x, y = _toy()
+    configure_speed(gpu=False, mixed_precision=True, jit_compile=False)
+    model = _model()
+    before = [w.copy() for w in model.get_weights()]
+    conv, dense = model.layers[1].trainable_variables, model.layers[-1].trainable_variables
+    groups = [(keras.optimizers.Adam(1e-3), conv), (keras.optimizers.Adam(1e-2), dense)]
+    trainer = utils.GraphTrainer(model, groups)
+    assert all(isinstance(opt, keras.optimizers.LossScaleOptimizer) for opt, _ in trainer.groups)
+    trainer.fit(x, y, epochs=2, batch_size=32)
+    changed = [not np.array_equal(a, b) for a, b in zip(before, model.get_weights())]
+    assert changed[0] and changed[-1]  # conv kernel and dense bias moved
+
+
+def test_xla_gives_the_same_training_as_plain_graphs():
+    x, y = _toy()
+    reset_speed()
+    histories = []
+    for jit in (False, True):
+        trainer = utils.GraphTrainer(_model(), keras.optimizers.Adam(1e-2), jit_compile=jit)
+        assert trainer.jit_compile is jit
+        histories.append(trainer.fit(x, y, epochs=3, batch_size=32, seed=1))
+    np.testing.assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=1e-4)
+
+
+def test_trainer_follows_the_speed_settings_and_refuses_bad_jit():
+    configure_speed(gpu=False, jit_compile=True)
+    assert utils.GraphTrainer(_model()).jit_compile is True
+    reset_speed()
+    assert utils.GraphTrainer(_model()).jit_compile is False
+    with pytest.raises(TypeError, match="jit_compile"):
+        utils.GraphTrainer(_model(), jit_compile="auto")
+
+
+def test_coral_and_mmd_accept_float16_features():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(16, 5)), rng.normal(1.0, 2.0, size=(16, 5))
+    for loss in (utils.coral_loss, utils.mmd_loss):
+        half = loss(tf.constant(a, tf.float16), tf.constant(b, tf.float16))
+        assert half.dtype == tf.float32
+        np.testing.assert_allclose(float(half), float(loss(a, b)), rtol=1e-2)
+
+
+def test_imagenet_backbone_trains_under_mixed_precision_with_a_float32_head():
+    configure_speed(gpu=False, mixed_precision=True, jit_compile=False)
+    backbone = keras.applications.MobileNetV2(
+        weights=None, include_top=False, pooling="avg", input_shape=(32, 32, 3), alpha=0.35
+    )
+    inputs = keras.Input((32, 32, 3))
+    outputs = keras.layers.Dense(3, activation="softmax", dtype="float32")(backbone(inputs))
+    model = keras.Model(inputs, outputs)
+    x = np.random.default_rng(0).uniform(-1, 1, size=(8, 32, 32, 3)).astype("float32")
+    history = utils.GraphTrainer(model).fit(x, np.arange(8) % 3, epochs=1, batch_size=8)
+    assert np.isfinite(history["loss"][0])
+    assert model.output.dtype == "float32"

@@ -1,0 +1,113 @@
+"""pytest plugin: the notebooks nbval executes must stay within the course budgets.
+
+Loaded by the repository's ``conftest.py``. For every notebook that nbval runs it
+adds up the time of its cells (kernel start and stop included) and reads the kernel's
+peak resident memory (``VmHWM`` in ``/proc/<pid>/status``, Linux) just before nbval
+stops the kernel. At the end of the session it prints a table and, when a notebook
+is over :data:`utils.course.NOTEBOOK_SECONDS` or :data:`utils.course.PEAK_RSS_BYTES`
+or all of them over :data:`utils.course.COURSE_SECONDS`, fails the run with a
+message naming the notebook, so ``make test`` (and CI) catches a notebook that has
+grown past its budget. ``TL_SKIP_BUDGETS=1`` reports without failing (for a slower
+machine); ``TL_BUDGET_NOTEBOOK_SECONDS``, ``TL_BUDGET_COURSE_SECONDS`` and
+``TL_BUDGET_PEAK_GIB`` change the limits.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .course import COURSE_SECONDS, NOTEBOOK_SECONDS, PEAK_RSS_BYTES, NotebookRun, check_budgets
+
+_runs: dict[str, NotebookRun] = {}
+
+
+def _is_notebook_cell(item) -> bool:
+    return type(item).__name__ == "IPyNbCell" and hasattr(item.parent, "kernel")
+
+
+def kernel_peak_rss_bytes(pid: int) -> int:
+    """Peak resident memory of process ``pid`` (``VmHWM``), 0 where ``/proc`` cannot tell."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _kernel_pid(notebook) -> int | None:
+    kernel = getattr(notebook, "kernel", None)
+    provisioner = getattr(getattr(kernel, "km", None), "provisioner", None)
+    return getattr(provisioner, "pid", None)
+
+
+def pytest_runtest_logreport(report):
+    if getattr(report, "nbbudget_notebook", None) is None:
+        return
+    run = _runs.setdefault(report.nbbudget_notebook, NotebookRun(report.nbbudget_notebook, 0.0, 0))
+    run.seconds += report.duration
+    if report.failed and report.when == "call" and run.error is None:
+        run.error = "a cell failed (see the test report)"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if _is_notebook_cell(item):
+        outcome.get_result().nbbudget_notebook = Path(str(item.parent.fspath)).name
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    if _is_notebook_cell(item) and (nextitem is None or nextitem.parent is not item.parent):
+        pid = _kernel_pid(item.parent)  # last cell of this notebook: the kernel is still running
+        if pid is not None:
+            name = Path(str(item.parent.fspath)).name
+            run = _runs.setdefault(name, NotebookRun(name, 0.0, 0))
+            run.peak_rss_bytes = max(run.peak_rss_bytes, kernel_peak_rss_bytes(pid))
+    yield
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _runs:
+        return
+    terminalreporter.section("notebook budgets (COURSE_DESIGN.md section 9)")
+    for run in _runs.values():
+        memory = f"{run.peak_rss_bytes / 1024**3:.2f} GiB" if run.peak_rss_bytes else "not measured"
+        terminalreporter.write_line(f"{run.notebook}: {run.seconds:.0f} s, peak {memory}")
+    terminalreporter.write_line(f"all notebooks: {sum(r.seconds for r in _runs.values()):.0f} s")
+    for problem in _problems():
+        terminalreporter.write_line(f"OVER BUDGET: {problem}", red=True)
+
+
+def _problems() -> list[str]:
+    # cell failures are already test failures; here only the budgets
+    runs = [NotebookRun(r.notebook, r.seconds, r.peak_rss_bytes) for r in _runs.values()]
+    return check_budgets(
+        runs,
+        notebook_seconds=_limit("TL_BUDGET_NOTEBOOK_SECONDS", NOTEBOOK_SECONDS),
+        course_seconds=_limit("TL_BUDGET_COURSE_SECONDS", COURSE_SECONDS),
+        peak_rss_bytes=int(_limit("TL_BUDGET_PEAK_GIB", PEAK_RSS_BYTES / 1024**3) * 1024**3),
+    )
+
+
+def _limit(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0:
+        raise pytest.UsageError(f"{name} must be a positive number, got {value!r}")
+    return number
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _runs and _problems() and os.environ.get("TL_SKIP_BUDGETS", "") not in ("1", "true", "yes"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

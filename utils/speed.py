@@ -1,0 +1,139 @@
+"""GPU speed settings: mixed precision and XLA, on by default on a GPU, off on the CPU.
+
+On a GPU with tensor cores (Colab's T4 and newer), computing in float16 while
+keeping the weights in float32 (*mixed precision*) and compiling each training
+step with XLA both save time. On a CPU neither helps: float16 arithmetic is
+emulated and XLA's compile time outweighs what it saves on the course's small
+models, so both stay off there and the offline track computes in float32.
+
+:func:`configure_speed` decides once per session (``select_track`` calls it)
+and :func:`speed_settings` returns the decision, which
+:class:`utils.training.GraphTrainer` follows. The environment variables
+``TL_MIXED_PRECISION`` and ``TL_XLA`` (``1``/``0``) override the default.
+
+What a notebook must do for mixed precision: give every model a float32 output
+(``keras.layers.Dense(..., dtype="float32")``) so the softmax and the loss are
+computed in float32, and scale the loss in hand-written training steps
+(``GraphTrainer`` does both the casting and the loss scaling).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+MIXED_ENV = "TL_MIXED_PRECISION"
+XLA_ENV = "TL_XLA"
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class SpeedSettings:
+    """What :func:`configure_speed` chose.
+
+    Attributes
+    ----------
+    mixed_precision : bool
+        Keras' global dtype policy is ``mixed_float16`` (else ``float32``).
+    jit_compile : bool
+        Training steps are compiled with XLA.
+    reason : str
+        Why, in words (printed by :func:`utils.select_track`).
+    """
+
+    mixed_precision: bool = False
+    jit_compile: bool = False
+    reason: str = "default: float32, no XLA"
+
+    def describe(self) -> str:
+        on_off = {True: "on", False: "off"}
+        return (
+            f"Speed: mixed precision {on_off[self.mixed_precision]}, XLA {on_off[self.jit_compile]} ({self.reason})"
+        )
+
+
+_current = SpeedSettings()
+
+
+def _flag(name: str) -> bool | None:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be 1 or 0 (also true/false, yes/no, on/off), got {os.environ[name]!r}")
+
+
+def _check_bool(name, value):
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"{name} must be True, False or None, got {value!r}")
+
+
+def configure_speed(
+    *, gpu: bool | None = None, mixed_precision: bool | None = None, jit_compile: bool | None = None
+) -> SpeedSettings:
+    """Turn mixed precision and XLA on when a GPU is visible, off otherwise, and remember the choice.
+
+    Call it before building models: Keras reads the dtype policy when a layer is
+    created.
+
+    Parameters
+    ----------
+    gpu : bool or None
+        Whether a GPU is visible; ``None`` asks TensorFlow. Tests pass it.
+    mixed_precision, jit_compile : bool or None
+        An explicit choice; ``None`` reads ``TL_MIXED_PRECISION`` / ``TL_XLA`` and,
+        when those are unset, follows ``gpu``.
+
+    Returns
+    -------
+    SpeedSettings
+    """
+    global _current
+    _check_bool("mixed_precision", mixed_precision)
+    _check_bool("jit_compile", jit_compile)
+    _check_bool("gpu", gpu)
+    env_mixed, env_xla = _flag(MIXED_ENV), _flag(XLA_ENV)
+    if gpu is None and (
+        (mixed_precision is None and env_mixed is None) or (jit_compile is None and env_xla is None)
+    ):
+        from .track import gpu_available
+
+        gpu = gpu_available()
+    default_reason = "a GPU is visible" if gpu else "no GPU: float32 and no XLA are faster on a CPU"
+    reasons = []
+
+    def choose(explicit, env, env_name):
+        if explicit is not None:
+            reasons.append("chosen in the notebook")
+            return explicit
+        if env is not None:
+            reasons.append(f"from {env_name}")
+            return env
+        reasons.append(default_reason)
+        return bool(gpu)
+
+    mixed = choose(mixed_precision, env_mixed, MIXED_ENV)
+    xla = choose(jit_compile, env_xla, XLA_ENV)
+    import keras
+
+    keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
+    _current = SpeedSettings(mixed, xla, "; ".join(dict.fromkeys(reasons)))
+    return _current
+
+
+def speed_settings() -> SpeedSettings:
+    """The settings :func:`configure_speed` chose last (float32, no XLA before any call)."""
+    return _current
+
+
+def reset_speed() -> None:
+    """Back to float32 and no XLA (tests use it to undo a configuration)."""
+    global _current
+    if _current.mixed_precision:
+        import keras
+
+        keras.mixed_precision.set_global_policy("float32")
+    _current = SpeedSettings()
