@@ -25,7 +25,7 @@ unit: $(STAMP)
 	$(PY) -m pytest tests
 
 notebooks: $(STAMP)
-	TL_TRACK=offline $(PY) -m pytest --nbval-lax notebooks
+	TL_TRACK=offline $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
 
 ## make course: execute every notebook headless (fresh kernel each, offline track), measure time and
 ## memory, fail on an error or a broken budget, rewrite the README tables and benchmarks/course.json

@@ -37,7 +37,8 @@ def test_failed_notebook_is_reported_and_not_overwritten(tmp_path, monkeypatch):
     before = path.read_bytes()
     run = course.execute_notebook(path, timeout=60)
     assert run.error is not None
-    assert "cell 1" in run.error and "ValueError" in run.error and "broken on purpose" in run.error
+    assert "cell [2] (raise ValueError" in run.error and "ValueError: broken on purpose" in run.error
+    assert "\x1b[" not in run.error  # no terminal colour codes
     assert path.read_bytes() == before
     kept = tmp_path / "cache" / "course" / "02_bad.failed.ipynb"
     assert kept.exists() and str(kept) in run.error
@@ -169,3 +170,49 @@ def test_run_course_on_a_tiny_notebook_writes_the_table_and_checks_budgets(tmp_p
     rows, _, _ = course.read_table(tmp_path / "t.json")
     assert rows[0]["notebook"] == "01_tiny" and rows[0]["track"] == "offline"
     assert any("01_tiny.ipynb" in line for line in lines)
+
+
+def _results_notebook(path, mean):
+    return _notebook(path,
+                     "import os, json, pathlib\n"
+                     "d = pathlib.Path(os.environ['TL_RESULTS_DIR']); d.mkdir(exist_ok=True)\n"
+                     f"row = dict(experiment='e', method='m', budget=None, metric='accuracy', mean={mean}, std=0.0,\n"
+                     "           n_seeds=1, track=os.environ['TL_TRACK'])\n"
+                     f"(d / '{path.stem}.json').write_text(json.dumps([row]))")
+
+
+def test_running_one_notebook_keeps_the_others_in_the_table(tmp_path, monkeypatch):
+    monkeypatch.setenv("TL_RESULTS_DIR", str(tmp_path / "results"))
+    first, second = _results_notebook(tmp_path / "01_a.ipynb", 0.5), _results_notebook(tmp_path / "02_b.ipynb", 0.7)
+    table = tmp_path / "t.json"
+    course.run_course([first, second], readme=False, table=table, log=lambda _: None)
+    course.run_course([second], readme=False, table=table, log=lambda _: None)
+    rows, runs, _ = course.read_table(table)
+    assert [r.notebook for r in runs] == ["01_a.ipynb", "02_b.ipynb"]
+    assert [r["notebook"] for r in rows] == ["01_a", "02_b"]
+
+
+def test_the_imagenet_track_never_overwrites_committed_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("TL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TL_RESULTS_DIR", raising=False)
+    path = _results_notebook(tmp_path / "01_a.ipynb", 0.5)
+    before = path.read_bytes()
+    committed = course.DEFAULT_TABLE.read_bytes()
+    runs, problems = course.run_course([path], track="imagenet", log=lambda _: None)
+    assert problems == [] and runs[0].error is None
+    assert path.read_bytes() == before and course.DEFAULT_TABLE.read_bytes() == committed
+    rows, _, _ = course.read_table(tmp_path / "cache" / "course" / "imagenet.json")
+    assert rows[0]["track"] == "imagenet"
+
+
+def test_budget_limits_read_the_environment_and_refuse_nonsense():
+    assert course.budget_limits({}) == {"notebook_seconds": 180.0, "course_seconds": 600.0,
+                                        "peak_rss_bytes": 2 * 1024**3}
+    assert course.budget_limits({"TL_BUDGET_NOTEBOOK_SECONDS": "240"})["notebook_seconds"] == 240.0
+    for bad in ("0", "-3", "ten"):
+        with pytest.raises(ValueError, match="TL_BUDGET_PEAK_GIB must be a positive number"):
+            course.budget_limits({"TL_BUDGET_PEAK_GIB": bad})
+
+
+def test_costs_markdown_rounds_minutes_and_seconds_together():
+    assert "**2 min 00 s**" in course.costs_markdown([NotebookRun("01_a.ipynb", 119.7, 0)])

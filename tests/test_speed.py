@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import utils
+from utils.features import feature_cache_key
 from utils.speed import MIXED_ENV, XLA_ENV, configure_speed, reset_speed, speed_settings
 
 tf = utils.import_tensorflow()
@@ -87,12 +88,44 @@ def test_mixed_precision_training_scales_the_loss_and_learns():
     assert model.layers[1].compute_dtype == "float16" and model.layers[1].kernel.dtype == "float32"
     trainer = utils.GraphTrainer(model, keras.optimizers.Adam(1e-2))
     assert trainer.mixed_precision
-    assert isinstance(trainer.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert float(trainer.loss_scale.numpy()) == 2.0**15
     history = trainer.fit(x, y, epochs=15, batch_size=32)
     assert np.all(np.isfinite(history["loss"]))
     assert history["loss"][-1] < history["loss"][0]
     assert history["accuracy"][-1] > 0.8
-    assert float(trainer.optimizer.dynamic_scale.numpy()) > 1.0  # the loss was scaled
+
+
+def test_an_overflowing_step_is_skipped_and_the_scale_halved():
+    x, y = _toy(64)
+    configure_speed(gpu=False, mixed_precision=True, jit_compile=False)
+    model = _model()
+    trainer = utils.GraphTrainer(model, keras.optimizers.Adam(1e-2))
+    before = [w.copy() for w in model.get_weights()]
+    trainer.loss_scale.assign(3e38)  # the scaled float16 gradients overflow
+    trainer.fit(x, y, epochs=1, batch_size=64)  # one step
+    assert float(trainer.loss_scale.numpy()) == pytest.approx(1.5e38)
+    trainable = {id(v) for v in model.trainable_variables}
+    for w, old, new in zip(model.weights, before, model.get_weights()):
+        if id(w) in trainable:
+            np.testing.assert_array_equal(old, new)  # the step was skipped
+    trainer.reset(before)
+    assert float(trainer.loss_scale.numpy()) == 2.0**15
+
+
+def test_mixed_precision_follows_the_model_not_the_current_policy():
+    configure_speed(gpu=False, mixed_precision=True, jit_compile=False)
+    model = _model()
+    reset_speed()  # a float16 model trained after the policy went back to float32 still scales its loss
+    assert utils.GraphTrainer(model).mixed_precision
+    assert not utils.GraphTrainer(_model()).mixed_precision
+
+
+def test_a_float16_output_gets_a_warning():
+    configure_speed(gpu=False, mixed_precision=True, jit_compile=False)
+    inputs = keras.Input((6, 6, 1))
+    outputs = keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs))
+    with pytest.warns(UserWarning, match="dtype='float32'"):
+        utils.GraphTrainer(keras.Model(inputs, outputs))
 
 
 def test_mixed_precision_with_optimizer_groups_trains_every_group():
@@ -103,14 +136,22 @@ def test_mixed_precision_with_optimizer_groups_trains_every_group():
     conv, dense = model.layers[1].trainable_variables, model.layers[-1].trainable_variables
     groups = [(keras.optimizers.Adam(1e-3), conv), (keras.optimizers.Adam(1e-2), dense)]
     trainer = utils.GraphTrainer(model, groups)
-    assert all(isinstance(opt, keras.optimizers.LossScaleOptimizer) for opt, _ in trainer.groups)
     trainer.fit(x, y, epochs=2, batch_size=32)
     changed = [not np.array_equal(a, b) for a, b in zip(before, model.get_weights())]
     assert changed[0] and changed[-1]  # conv kernel and dense bias moved
 
 
+def test_mixed_precision_and_xla_together_with_a_short_last_batch():
+    x, y = _toy(100)  # batches of 32, 32, 32 and 4
+    configure_speed(gpu=False, mixed_precision=True, jit_compile=True)
+    trainer = utils.GraphTrainer(_model(), keras.optimizers.Adam(1e-2))
+    assert trainer.jit_compile and trainer.mixed_precision
+    history = trainer.fit(x, y, epochs=5, batch_size=32)
+    assert np.all(np.isfinite(history["loss"])) and history["loss"][-1] < history["loss"][0]
+
+
 def test_xla_gives_the_same_training_as_plain_graphs():
-    x, y = _toy()
+    x, y = _toy(100)  # a short last batch too
     reset_speed()
     histories = []
     for jit in (False, True):
@@ -150,3 +191,14 @@ def test_imagenet_backbone_trains_under_mixed_precision_with_a_float32_head():
     history = utils.GraphTrainer(model).fit(x, np.arange(8) % 3, epochs=1, batch_size=8)
     assert np.isfinite(history["loss"][0])
     assert model.output.dtype == "float32"
+
+
+def test_feature_cache_key_tells_float16_from_float32_extractors():
+    x = np.zeros((4, 6, 6, 1), "float32")
+    reset_speed()
+    plain = _model()
+    key32 = feature_cache_key(plain, x)
+    configure_speed(gpu=False, mixed_precision=True, jit_compile=False)
+    half = _model()
+    half.set_weights(plain.get_weights())
+    assert feature_cache_key(half, x) != key32

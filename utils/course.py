@@ -52,7 +52,7 @@ class NotebookRun:
     notebook : str
         File name, e.g. ``"02_fine_tuning.ipynb"``.
     seconds : float
-        Wall time from kernel start to the last cell's end.
+        Wall time from kernel start to kernel shutdown.
     peak_rss_bytes : int
         The kernel's peak resident memory (0 if it could not be measured).
     error : str or None
@@ -83,6 +83,24 @@ def _children_peak_rss_bytes() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)  # macOS gives bytes, Linux KiB
 
 
+def describe_failure(nb, exc) -> str:
+    """One line saying which cell failed and how: its execution count, first source line and the error."""
+    import re
+
+    failed = next((c for c in nb.cells if c.cell_type == "code"
+                   and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    if failed is not None:
+        first = next((line for line in failed.source.splitlines() if line.strip()), "")
+        where = f"cell [{failed.get('execution_count') or '?'}] ({first.strip()[:60]})"
+    else:
+        where = "a cell"
+    name, value = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if name is None:
+        lines = str(exc).strip().splitlines()
+        name, value = type(exc).__name__, lines[-1] if lines else ""
+    return re.sub(r"\x1b\[[0-9;]*m", "", f"{where}: {name}: {value}")
+
+
 def _execute_here(path: Path, out: Path, timeout: float) -> dict:
     """Execute ``path`` in a fresh kernel (a child of this process); write the result to ``out``."""
     import nbformat
@@ -99,13 +117,7 @@ def _execute_here(path: Path, out: Path, timeout: float) -> dict:
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-        failed = next(
-            (i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-             and any(o.get("output_type") == "error" for o in c.get("outputs", []))),
-            None,
-        )
-        summary = str(exc).strip().splitlines()
-        error = f"cell {failed if failed is not None else '?'}: {type(exc).__name__}: {summary[-1] if summary else ''}"
+        error = describe_failure(nb, exc)
     seconds = time.perf_counter() - start
     nbformat.write(nb, out)
     # the kernel was a child of this process and has been waited for: its peak memory is here
@@ -160,6 +172,29 @@ def execute_notebook(path: Path | str, *, timeout: float = 900.0, write: bool = 
             kept.write_bytes(out.read_bytes())
             run.error += f" (executed copy kept in {kept})"
     return run
+
+
+def budget_limits(environ=None) -> dict:
+    """The budgets, with ``TL_BUDGET_NOTEBOOK_SECONDS``, ``TL_BUDGET_COURSE_SECONDS`` and
+    ``TL_BUDGET_PEAK_GIB`` overriding the defaults (for a slower machine); keyword arguments
+    of :func:`check_budgets`."""
+    environ = os.environ if environ is None else environ
+
+    def limit(name, default):
+        value = str(environ.get(name, "")).strip()
+        if not value:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if not number > 0:
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+        return number
+
+    return {"notebook_seconds": limit("TL_BUDGET_NOTEBOOK_SECONDS", NOTEBOOK_SECONDS),
+            "course_seconds": limit("TL_BUDGET_COURSE_SECONDS", COURSE_SECONDS),
+            "peak_rss_bytes": int(limit("TL_BUDGET_PEAK_GIB", PEAK_RSS_BYTES / 1024**3) * 1024**3)}
 
 
 def check_budgets(runs, *, notebook_seconds: float = NOTEBOOK_SECONDS, course_seconds: float = COURSE_SECONDS,
@@ -271,7 +306,8 @@ def costs_markdown(runs, machine: str | None = None) -> str:
         ok = run.error is None and run.seconds <= NOTEBOOK_SECONDS and run.peak_rss_bytes <= PEAK_RSS_BYTES
         lines.append(f"| {run.notebook} | {run.seconds:.0f} s | {run.peak_rss_gb:.2f} GiB | {'yes' if ok else '**no**'} |")
     total = sum(r.seconds for r in runs)
-    lines.append(f"| **all notebooks** | **{total // 60:.0f} min {total % 60:02.0f} s** | | "
+    whole = round(total)
+    lines.append(f"| **all notebooks** | **{whole // 60} min {whole % 60:02d} s** | | "
                  f"{'yes' if total <= COURSE_SECONDS else '**no**'} |")
     lines.append("")
     lines.append(f"Budgets: {NOTEBOOK_SECONDS:.0f} s and {PEAK_RSS_BYTES / 1024**3:.0f} GiB per notebook, "
@@ -366,13 +402,16 @@ def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None 
 
     if track not in VALID_TRACKS:
         raise ValueError(f"track must be one of {VALID_TRACKS}, got {track!r}")
+    from .paths import cache_dir
+
+    limits = budget_limits()  # a bad TL_BUDGET_* value fails now, not after the run
     paths = [Path(p) for p in notebooks] if notebooks else list_notebooks()
     env = {"TL_TRACK": track}
-    if track != "offline":  # the committed results/ and README describe the offline track
-        readme = False
+    if track != "offline":  # the committed notebooks, results/, table and README are the offline track's
+        readme, write = False, False
+        if table is not None and Path(table).resolve() == DEFAULT_TABLE.resolve():
+            table = cache_dir("course") / f"{track}.json"
         if not os.environ.get("TL_RESULTS_DIR"):
-            from .paths import cache_dir
-
             env["TL_RESULTS_DIR"] = str(cache_dir("course", f"{track}-results"))
     runs = []
     for path in paths:
@@ -381,15 +420,22 @@ def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None 
         runs.append(run)
         status = "ok" if run.error is None else f"FAILED: {run.error}"
         log(f"   {run.seconds:.0f} s, peak {run.peak_rss_gb:.2f} GiB, {status}")
-    problems = check_budgets(runs) if track == "offline" else [
+    problems = check_budgets(runs, **limits) if track == "offline" else [
         f"{r.notebook} failed: {r.error}" for r in runs if r.error is not None]
     if all(r.error is None for r in runs):
-        rows = collect_results(env.get("TL_RESULTS_DIR") or os.environ.get("TL_RESULTS_DIR") or None, paths)
+        all_runs = runs
+        if notebooks and table is not None and Path(table).exists():
+            # a subset: keep the other notebooks' measurements from the last table
+            done = {r.notebook for r in runs}
+            kept = {r.notebook: r for r in read_table(table)[1] if r.notebook not in done}
+            all_runs = sorted([*kept.values(), *runs], key=lambda r: r.notebook)
+        folder = env.get("TL_RESULTS_DIR") or os.environ.get("TL_RESULTS_DIR") or None
+        rows = collect_results(folder, list_notebooks(paths[0].parent) if notebooks else paths)
         if table is not None:
-            write_table(table, rows, runs)
+            write_table(table, rows, all_runs)
             log(f"table of {len(rows)} numbers written to {table}")
         if readme:
-            rewrite_readme(rows, runs, machine=machine_description())
+            rewrite_readme(rows, all_runs, machine=machine_description())
             log("README results and cost tables rewritten")
     return runs, problems
 

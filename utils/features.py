@@ -59,7 +59,10 @@ def feature_cache_key(extractor, x, *, preprocess=None) -> str:
 
     digest = hashlib.sha256()
     config = [(layer.__class__.__name__, layer.name) for layer in extractor.layers]
-    digest.update(json.dumps([extractor.name, config, list(map(str, extractor.output_shape))]).encode())
+    payload = [extractor.name, config, list(map(str, extractor.output_shape))]
+    # float16 features (mixed precision) differ from float32 ones; float32-only keys stay as they were
+    half = sorted({str(getattr(layer, "compute_dtype", "float32")) for layer in extractor.layers} - {"float32"})
+    digest.update(json.dumps(payload + ([half] if half else [])).encode())
     for weight in extractor.weights:
         value = np.ascontiguousarray(np.asarray(weight))
         digest.update(f"{weight.path}:{value.dtype}:{value.shape}".encode())

@@ -94,5 +94,5 @@ def build_classifier(backbone, n_classes: int, *, dropout: float = 0.2, name: st
     inputs = keras.Input(shape=backbone.input_shape[1:], name="image")
     x = backbone(inputs)
     x = layers.Dropout(dropout, name="head_dropout")(x)
-    outputs = layers.Dense(n_classes, activation="softmax", name="head")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="head", dtype="float32")(x)  # float32 under mixed precision
     return keras.Model(inputs, outputs, name=name or f"{backbone.name}_classifier")

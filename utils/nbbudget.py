@@ -19,9 +19,17 @@ from pathlib import Path
 
 import pytest
 
-from .course import COURSE_SECONDS, NOTEBOOK_SECONDS, PEAK_RSS_BYTES, NotebookRun, check_budgets
+from .course import NotebookRun, budget_limits, check_budgets
 
 _runs: dict[str, NotebookRun] = {}
+_limits: dict = {}
+
+
+def pytest_configure(config):
+    try:  # read the limits now: a bad value should stop the run before the notebooks, not after
+        _limits.update(budget_limits())
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _is_notebook_cell(item) -> bool:
@@ -87,27 +95,10 @@ def pytest_terminal_summary(terminalreporter):
 def _problems() -> list[str]:
     # cell failures are already test failures; here only the budgets
     runs = [NotebookRun(r.notebook, r.seconds, r.peak_rss_bytes) for r in _runs.values()]
-    return check_budgets(
-        runs,
-        notebook_seconds=_limit("TL_BUDGET_NOTEBOOK_SECONDS", NOTEBOOK_SECONDS),
-        course_seconds=_limit("TL_BUDGET_COURSE_SECONDS", COURSE_SECONDS),
-        peak_rss_bytes=int(_limit("TL_BUDGET_PEAK_GIB", PEAK_RSS_BYTES / 1024**3) * 1024**3),
-    )
-
-
-def _limit(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not number > 0:
-        raise pytest.UsageError(f"{name} must be a positive number, got {value!r}")
-    return number
+    return check_budgets(runs, **_limits)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if _runs and _problems() and os.environ.get("TL_SKIP_BUDGETS", "") not in ("1", "true", "yes"):
+    skip = os.environ.get("TL_SKIP_BUDGETS", "") in ("1", "true", "yes")
+    if _runs and not skip and session.exitstatus == pytest.ExitCode.OK and _problems():
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,8 +1,9 @@
 """GPU speed settings: mixed precision and XLA, on by default on a GPU, off on the CPU.
 
-On a GPU with tensor cores (Colab's T4 and newer), computing in float16 while
-keeping the weights in float32 (*mixed precision*) and compiling each training
-step with XLA both save time. On a CPU neither helps: float16 arithmetic is
+On a GPU with tensor cores (Colab's T4 and newer NVIDIA GPUs), computing in float16
+while keeping the weights in float32 (*mixed precision*) and compiling each training
+step with XLA both save time. Both are switched on for any visible GPU; on an older
+GPU without tensor cores float16 may not help: set ``TL_MIXED_PRECISION=0``. On a CPU neither helps: float16 arithmetic is
 emulated and XLA's compile time outweighs what it saves on the course's small
 models, so both stay off there and the offline track computes in float32.
 
@@ -14,12 +15,13 @@ and :func:`speed_settings` returns the decision, which
 What a notebook must do for mixed precision: give every model a float32 output
 (``keras.layers.Dense(..., dtype="float32")``) so the softmax and the loss are
 computed in float32, and scale the loss in hand-written training steps
-(``GraphTrainer`` does both the casting and the loss scaling).
+(``GraphTrainer`` casts and scales the loss for you).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 MIXED_ENV = "TL_MIXED_PRECISION"
@@ -132,8 +134,6 @@ def speed_settings() -> SpeedSettings:
 def reset_speed() -> None:
     """Back to float32 and no XLA (tests use it to undo a configuration)."""
     global _current
-    if _current.mixed_precision:
-        import keras
-
-        keras.mixed_precision.set_global_policy("float32")
+    if "keras" in sys.modules:  # also undoes a policy set directly with Keras
+        sys.modules["keras"].mixed_precision.set_global_policy("float32")
     _current = SpeedSettings()

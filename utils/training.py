@@ -13,10 +13,21 @@ trains the same architecture many times should keep one trainer and
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
 from ._checks import is_int_at_least
+
+INITIAL_LOSS_SCALE = 2.0**15
+LOSS_SCALE_GROWTH_STEPS = 2000
+
+
+def computes_in_float16(model) -> bool:
+    """True when any layer of ``model`` (nested models included) computes in float16 (mixed precision)."""
+    from .finetune import _all_layers
+
+    return any(getattr(layer, "compute_dtype", None) == "float16" for layer in _all_layers(model))
 
 
 def _check_positive_int(name, value):
@@ -42,15 +53,17 @@ class GraphTrainer:
     penalty : callable or None
         Returns a scalar added to the loss at every step (e.g. :class:`utils.finetune.L2SP`).
     jit_compile : bool or None
-        Compile each epoch's graph with XLA; ``None`` follows :func:`utils.speed.speed_settings`
+        Compile each training step with XLA; ``None`` follows :func:`utils.speed.speed_settings`
         (on with a GPU, off on the CPU).
 
     Notes
     -----
-    Under Keras' ``mixed_float16`` policy (see :func:`utils.speed.configure_speed`) each
-    optimiser is wrapped in a ``keras.optimizers.LossScaleOptimizer`` and the model's
-    output is cast to float32 before the loss; build the model's last layer with
-    ``dtype="float32"`` so its softmax is computed in float32 too.
+    When the model computes in float16 (built under Keras' ``mixed_float16`` policy, see
+    :func:`utils.speed.configure_speed`), the loss is scaled before the gradient so small
+    float16 gradients do not underflow: one dynamic scale for all optimiser groups, halved
+    and the step skipped when a gradient is not finite, doubled after 2,000 good steps
+    (:attr:`loss_scale`). The output is cast to float32 before the loss; build the model's
+    last layer with ``dtype="float32"`` so its softmax is computed in float32 too.
     """
 
     def __init__(self, model, optimizer=None, *, from_logits: bool = False, penalty=None, jit_compile=None):
@@ -71,13 +84,10 @@ class GraphTrainer:
         if jit_compile is not None and not isinstance(jit_compile, bool):
             raise TypeError(f"jit_compile must be True, False or None, got {jit_compile!r}")
         self.jit_compile = speed_settings().jit_compile if jit_compile is None else jit_compile
-        self.mixed_precision = keras.mixed_precision.global_policy().name == "mixed_float16"
-        if self.mixed_precision:  # scale the loss so float16 gradients do not underflow
-            groups = [
-                (opt if isinstance(opt, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(opt),
-                 variables)
-                for opt, variables in groups
-            ]
+        self.mixed_precision = computes_in_float16(model)
+        if self.mixed_precision and model.output.dtype != "float32":
+            warnings.warn(f"{model.name} computes in float16 and its output is {model.output.dtype}; build its last "
+                          "layer with dtype='float32' so the softmax is computed in float32", stacklevel=2)
         for opt, variables in groups:
             opt.build(variables)
         self.groups = groups
@@ -89,35 +99,51 @@ class GraphTrainer:
         sizes = [len(group) for _, group in groups]
         spec = tf.TensorSpec(shape=[None, *model.input_shape[1:]], dtype=tf.float32)
         labels = tf.TensorSpec(shape=[None], dtype=tf.int64)
+        mixed = self.mixed_precision
+        self.loss_scale = tf.Variable(INITIAL_LOSS_SCALE if mixed else 1.0, trainable=False, dtype=tf.float32)
+        self._good_steps = tf.Variable(0, trainable=False, dtype=tf.int64)
 
-        scaled = self.mixed_precision
+        def apply(grads):
+            start_index = 0
+            for (opt, group), size in zip(groups, sizes, strict=True):
+                opt.apply_gradients(zip(grads[start_index : start_index + size], group, strict=True))
+                start_index += size
 
-        @tf.function(
-            input_signature=[spec, labels, tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)],
-            jit_compile=self.jit_compile,
-        )
+        def train_step(xb, yb):
+            with tf.GradientTape() as tape:
+                out = tf.cast(model(xb, training=True), tf.float32)
+                loss = self.loss_fn(yb, out)
+                if penalty is not None:
+                    loss = loss + penalty()
+                scaled_loss = loss * self.loss_scale if mixed else loss
+            grads = tape.gradient(scaled_loss, variables)
+            if not mixed:
+                apply(grads)
+                return loss, out
+            grads = [None if g is None else g / self.loss_scale for g in grads]
+            finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in grads if g is not None])
+            if finite:
+                apply(grads)
+                self._good_steps.assign_add(1)
+                if self._good_steps >= LOSS_SCALE_GROWTH_STEPS:
+                    self.loss_scale.assign(self.loss_scale * 2.0)
+                    self._good_steps.assign(0)
+            else:  # skip this step and try a smaller scale
+                self.loss_scale.assign(self.loss_scale / 2.0)
+                self._good_steps.assign(0)
+            return loss, out
+
+        # XLA compiles one step (a fixed batch shape; the last, shorter batch gets its own compilation)
+        step = tf.function(train_step, jit_compile=True) if self.jit_compile else train_step
+
+        @tf.function(input_signature=[spec, labels, tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)])
         def run_epoch(x, y, order, batch_size):
             n = tf.shape(order, out_type=tf.int64)[0]
             total, correct = tf.constant(0.0), tf.constant(0.0)
             for start in tf.range(tf.constant(0, tf.int64), n, batch_size):
                 idx = order[start : start + batch_size]
                 xb, yb = tf.gather(x, idx), tf.gather(y, idx)
-                with tf.GradientTape(persistent=scaled and len(groups) > 1) as tape:
-                    out = tf.cast(model(xb, training=True), tf.float32)
-                    loss = self.loss_fn(yb, out)
-                    if penalty is not None:
-                        loss = loss + penalty()
-                    # each LossScaleOptimizer has its own scale; scaling is recorded on the tape
-                    scaled_losses = [opt.scale_loss(loss) for opt, _ in groups] if scaled else []
-                if scaled:  # one gradient per group, unscaled by its optimiser
-                    for (opt, group), scaled_loss in zip(groups, scaled_losses, strict=True):
-                        opt.apply_gradients(zip(tape.gradient(scaled_loss, group), group, strict=True))
-                else:
-                    grads = tape.gradient(loss, variables)
-                    start_index = 0
-                    for (opt, group), size in zip(groups, sizes, strict=True):
-                        opt.apply_gradients(zip(grads[start_index : start_index + size], group, strict=True))
-                        start_index += size
+                loss, out = step(xb, yb)
                 total += loss * tf.cast(tf.shape(idx)[0], tf.float32)
                 correct += tf.reduce_sum(tf.cast(tf.equal(tf.argmax(out, -1), yb), tf.float32))
             return total / tf.cast(n, tf.float32), correct / tf.cast(n, tf.float32)
@@ -135,6 +161,8 @@ class GraphTrainer:
         for (opt, _), starts in zip(self.groups, self._optimizer_start, strict=True):
             for variable, start in zip(opt.variables, starts, strict=True):
                 variable.assign(start)
+        self.loss_scale.assign(INITIAL_LOSS_SCALE if self.mixed_precision else 1.0)
+        self._good_steps.assign(0)
 
     def fit(self, x, y, *, epochs: int, batch_size: int = 64, seed: int = 0, validation_data=None):
         """Train for ``epochs`` epochs; return a history dict.
