@@ -216,3 +216,26 @@ def test_budget_limits_read_the_environment_and_refuse_nonsense():
 
 def test_costs_markdown_rounds_minutes_and_seconds_together():
     assert "**2 min 00 s**" in course.costs_markdown([NotebookRun("01_a.ipynb", 119.7, 0)])
+
+
+def test_update_notebook_cost_rewrites_only_the_marked_markdown(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("badges\n\n<!-- cost:start -->\nold\n<!-- cost:end -->"),
+                nbformat.v4.new_code_cell("1", outputs=[nbformat.v4.new_output("stream", text="kept\n")])]
+    path = tmp_path / "01_a.ipynb"
+    nbformat.write(nb, path)
+    run = NotebookRun("01_a.ipynb", 84.4, int(1.19 * 1024**3))
+    assert course.update_notebook_cost(path, run)
+    back = nbformat.read(path, as_version=4)
+    assert "offline track 1 min 24 s" in back.cells[0].source and "peak memory 1.2 GiB" in back.cells[0].source
+    assert "old" not in back.cells[0].source and back.cells[1].outputs[0]["text"] == "kept\n"
+    assert not course.update_notebook_cost(path, run)  # unchanged the second time
+    assert not course.update_notebook_cost(_notebook(tmp_path / "02_b.ipynb", "1"), run)  # no markers
+
+
+def test_every_course_notebook_states_its_measured_cost():
+    _, runs, _ = course.read_table(course.DEFAULT_TABLE)
+    by_name = {r.notebook: r for r in runs}
+    for path in course.list_notebooks():
+        badges = nbformat.read(path, as_version=4).cells[1].source
+        assert course.cost_sentence(by_name[path.name]).split(" on a ")[0] in badges, path.name

@@ -324,6 +324,39 @@ def replace_block(text: str, name: str, body: str) -> str:
     return text[: i + len(start)] + "\n" + body + text[j:]
 
 
+def _minutes(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60} min {whole % 60:02d} s" if whole >= 60 else f"{whole} s"
+
+
+def cost_sentence(run: NotebookRun) -> str:
+    """What a notebook says about its own cost, under its badges."""
+    return (f"**Running time:** offline track {_minutes(run.seconds)} on a {os.cpu_count()}-core CPU, "
+            f"peak memory {run.peak_rss_gb:.1f} GiB (measured by `make course`); imagenet track on a "
+            "Colab T4 GPU: not measured yet.")
+
+
+def update_notebook_cost(path: Path | str, run: NotebookRun) -> bool:
+    """Rewrite the cost sentence between ``<!-- cost:start -->`` and ``<!-- cost:end -->``.
+
+    Only a markdown cell is touched, so the committed outputs stay valid. Returns whether
+    the notebook changed (False also when it has no such markers).
+    """
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "<!-- cost:start -->" in cell.source:
+            new = replace_block(cell.source, "cost", cost_sentence(run) + "\n")
+            if new == cell.source:
+                return False
+            cell.source = new
+            atomic_write(path, lambda t: nbformat.write(nb, t))
+            return True
+    return False
+
+
 def machine_description() -> str:
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
@@ -437,6 +470,9 @@ def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None 
         if readme:
             rewrite_readme(rows, all_runs, machine=machine_description())
             log("README results and cost tables rewritten")
+        if write:
+            for path, run in zip(paths, runs, strict=True):
+                update_notebook_cost(path, run)
     return runs, problems
 
 
@@ -469,7 +505,7 @@ def main(argv=None) -> int:
     cmp_.add_argument("first")
     cmp_.add_argument("second")
     cmp_.add_argument("--tolerance", type=float, default=TOLERANCE_POINTS, help="points (default 0.5)")
-    sub.add_parser("readme", help="rebuild the README tables from results/ and the last run's table")
+    sub.add_parser("readme", help="rebuild the README tables and the notebooks' cost lines from the last run")
     ex = sub.add_parser("_execute")  # internal: one notebook in this process's own child kernel
     ex.add_argument("path")
     ex.add_argument("out")
@@ -484,7 +520,8 @@ def main(argv=None) -> int:
     if args.command == "readme":
         _, runs, machine = read_table(DEFAULT_TABLE)
         rewrite_readme(collect_results(), runs, machine=machine)
-        print("README results and cost tables rewritten")
+        changed = [run.notebook for run in runs if update_notebook_cost(ROOT / "notebooks" / run.notebook, run)]
+        print(f"README results and cost tables rewritten; cost line updated in {len(changed)} notebook(s)")
         return 0
     runs, problems = run_course(args.notebooks or None, readme=not args.no_readme, table=args.table,
                                 timeout=args.timeout, write=not args.no_write, track=args.track)
