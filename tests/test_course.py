@@ -239,3 +239,16 @@ def test_every_course_notebook_states_its_measured_cost():
     for path in course.list_notebooks():
         badges = nbformat.read(path, as_version=4).cells[1].source
         assert course.cost_sentence(by_name[path.name]).split(" on a ")[0] in badges, path.name
+
+
+def test_command_line_run_fails_with_a_message_when_over_budget(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TL_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("TL_BUDGET_NOTEBOOK_SECONDS", "0.001")
+    path = _results_notebook(tmp_path / "01_a.ipynb", 0.5)
+    assert course.main(["run", str(path), "--no-readme", "--no-write", "--table", str(tmp_path / "t.json")]) == 1
+    err = capsys.readouterr().err
+    assert "over budget or broken" in err and "01_a.ipynb took" in err and "over its budget of 0 s" in err
+    monkeypatch.delenv("TL_BUDGET_NOTEBOOK_SECONDS")
+    assert course.main(["run", str(path), "--no-readme", "--no-write", "--table", str(tmp_path / "t.json")]) == 0
+    assert "ran within budget" in capsys.readouterr().out
+    assert course.main(["compare", str(tmp_path / "t.json"), str(tmp_path / "t.json")]) == 0
