@@ -33,7 +33,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .paths import ROOT, atomic_write
+from .paths import ROOT, atomic_write, cache_dir
+from .track import VALID_TRACKS
 
 NOTEBOOK_SECONDS = 180.0
 COURSE_SECONDS = 600.0
@@ -166,8 +167,6 @@ def execute_notebook(path: Path | str, *, timeout: float = 900.0, write: bool = 
         if run.error is None and write:
             atomic_write(path, lambda t: Path(t).write_bytes(out.read_bytes()))
         elif run.error is not None:
-            from .paths import cache_dir
-
             kept = cache_dir("course") / path.name.replace(".ipynb", ".failed.ipynb")
             kept.write_bytes(out.read_bytes())
             run.error += f" (executed copy kept in {kept})"
@@ -431,12 +430,8 @@ def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None 
     offline track; on the imagenet track only errors count. The README and table are
     written only when every notebook ran without error.
     """
-    from .track import VALID_TRACKS
-
     if track not in VALID_TRACKS:
         raise ValueError(f"track must be one of {VALID_TRACKS}, got {track!r}")
-    from .paths import cache_dir
-
     limits = budget_limits()  # a bad TL_BUDGET_* value fails now, not after the run
     paths = [Path(p) for p in notebooks] if notebooks else list_notebooks()
     env = {"TL_TRACK": track}
