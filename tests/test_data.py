@@ -276,3 +276,17 @@ def test_faces_splits_bad_input(kwargs):
 
     with pytest.raises(ValueError):
         load_faces_splits(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        (np.zeros((4, 2)), np.eye(2)[[0, 1, 0, 1]], "one-hot labels pass y.argmax"),
+        (np.zeros((0, 2)), np.zeros(0, dtype=int), "empty"),
+        (np.zeros((4, 2)), np.array([0.0, 1.0, 0.0, 1.0]), "integer class labels, got dtype float64"),
+        (np.zeros((4, 2)), np.array([[0], [1], [0], [1]]), r"shape \(n,\)"),
+    ],
+)
+def test_sample_k_shot_refuses_labels_it_cannot_use(x, y, message):
+    with pytest.raises(ValueError, match=message):
+        sample_k_shot(x, y, 1)

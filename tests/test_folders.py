@@ -188,7 +188,20 @@ def test_hidden_image_files_are_ignored_consistently(clean_folder):
     (clean_folder / "cats" / "._cats_0.png").write_bytes(b"\x00\x05\x16\x07" + np.random.default_rng(2).bytes(200))
     good, skipped = scan_image_folder(clean_folder)
     assert sum(len(v) for v in good.values()) == 5
-    ds = load_image_folder(clean_folder, image_size=(8, 8), batch_size=2)
+    assert [p.name for p, _ in skipped] == ["._cats_0.png"]
+    with pytest.warns(UserWarning, match=r"cats/\._cats_0\.png: hidden"):
+        ds = load_image_folder(clean_folder, image_size=(8, 8), batch_size=2)
+    assert sum(len(yb) for _, yb in ds) == 5
+
+
+def test_files_in_a_hidden_folder_inside_a_class_are_skipped_and_named(clean_folder):
+    """JupyterLab makes face/.ipynb_checkpoints/ next to an opened image: those copies are not examples."""
+    _png(clean_folder / "cats" / ".ipynb_checkpoints" / "cats_0-checkpoint.png", seed=99)
+    good, skipped = scan_image_folder(clean_folder)
+    assert {k: len(v) for k, v in good.items()} == {"cats": 3, "dogs": 2}
+    assert [(p.parent.name, why.split(" ")[0]) for p, why in skipped] == [(".ipynb_checkpoints", "hidden")]
+    with pytest.warns(UserWarning, match=r"\.ipynb_checkpoints/cats_0-checkpoint\.png: hidden"):
+        ds = load_image_folder(clean_folder, image_size=(8, 8), batch_size=2)
     assert sum(len(yb) for _, yb in ds) == 5
 
 

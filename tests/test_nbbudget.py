@@ -60,11 +60,24 @@ def test_peak_rss_of_a_missing_process_is_zero():
 def test_check_budgets_names_each_problem():
     gib = 1024**3
     runs = [NotebookRun("01_a.ipynb", 100.0, gib), NotebookRun("02_b.ipynb", 200.0, 3 * gib),
-            NotebookRun("03_c.ipynb", 350.0, gib, error="cell 4: ValueError: bad")]
+            NotebookRun("03_c.ipynb", 650.0, gib, error="cell 4: ValueError: bad")]
     problems = check_budgets(runs)
     assert any("02_b.ipynb took 200 s, over its budget of 180 s" in p for p in problems)
     assert any("02_b.ipynb peaked at 3.00 GiB" in p for p in problems)
     assert any("03_c.ipynb failed: cell 4: ValueError: bad" in p for p in problems)
-    assert any("650 s in all, over the course budget of 600 s" in p for p in problems)
+    assert any("950 s in all, over the course budget of 900 s" in p for p in problems)
     assert not any("01_a" in p for p in problems)
     assert check_budgets(runs[:1]) == []
+
+
+def test_make_test_judges_time_loosely_and_memory_strictly(monkeypatch):
+    """A busy machine can make a notebook a few times slower: nbval fails only far beyond the time budget."""
+    monkeypatch.setenv("TL_BUDGET_NOTEBOOK_SECONDS", "0.5")
+    import utils.nbbudget as nbbudget
+
+    nbbudget._limits.clear()
+    nbbudget.pytest_configure(None)
+    assert nbbudget._limits["notebook_seconds"] == nbbudget.TIME_SLACK * 0.5
+    assert nbbudget._limits["course_seconds"] == nbbudget.TIME_SLACK * 900.0
+    assert nbbudget._limits["peak_rss_bytes"] == 2 * 1024**3
+    nbbudget._limits.clear()

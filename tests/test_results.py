@@ -38,6 +38,7 @@ def test_rewrite_replaces_the_file(tmp_path):
         ([record(budget="some")], "budget"),
         ([record(mean=float("nan"))], "finite"),
         ([record(n_seeds=0)], "n_seeds"),
+        ([record(metric="p", n_seeds=3)], "never averaged"),
     ],
 )
 def test_bad_records_are_refused(tmp_path, records, message):
@@ -61,3 +62,25 @@ def test_results_dir_environment_variable(tmp_path, monkeypatch):
     assert path == tmp_path / "elsewhere" / "99_env.json" and path.exists()
     explicit = write_results("99_env", [record], directory=tmp_path / "explicit")
     assert explicit.parent == tmp_path / "explicit"
+
+
+def test_committed_results_follow_the_statistics_rules():
+    """n_seeds counts runs that could differ, p-values are never averaged, no spread is typed by hand."""
+    import re
+
+    from utils.paths import ROOT
+
+    problems = []
+    for path in sorted((ROOT / "results").glob("*.json")):
+        for r in json.loads(path.read_text()):
+            where = f"{path.name}: {r['experiment']} / {r['method']} / {r['budget']}"
+            if r["metric"] == "p" and r["n_seeds"] > 1:
+                problems.append(f"{where}: p-value averaged over {r['n_seeds']} seeds")
+            if r["n_seeds"] > 1 and r["std"] == 0.0:
+                problems.append(f"{where}: std exactly 0 over {r['n_seeds']} seeds (a deterministic result is 1 run)")
+    literal_std = re.compile(r"""["']std["']\s*:\s*-?[0-9.]""")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "code" and literal_std.search("".join(cell["source"])):
+                problems.append(f"{path.name}: a code cell writes a literal std")
+    assert not problems, "\n".join(problems)

@@ -100,10 +100,19 @@ def test_verbose_prints_the_track_and_the_speed_settings_with_reasons(monkeypatc
     monkeypatch.delenv("TL_TRACK", raising=False)
     assert select_track(gpu=False) == "offline"
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
     assert lines[0].startswith("Track: offline")
     assert "no GPU" in lines[0]
     assert lines[1].startswith("Speed: mixed precision off, XLA off (no GPU")
+    assert lines[2].startswith("No GPU visible.") and "Runtime > Change runtime type" in lines[2]
+
+
+def test_with_a_gpu_no_hint_is_printed(monkeypatch, capsys):
+    monkeypatch.setenv("TL_TRACK", "offline")
+    monkeypatch.setenv("TL_MIXED_PRECISION", "0")
+    monkeypatch.setenv("TL_XLA", "0")
+    select_track(gpu=True)
+    assert "No GPU visible" not in capsys.readouterr().out
 
 
 def test_not_verbose_prints_nothing(capsys):

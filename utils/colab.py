@@ -1,38 +1,51 @@
-"""Running the course on Google Colab: what to install, and the repository's address.
+"""Running the course on a hosted notebook service (Colab, Kaggle): what to install, and where from.
 
-Colab comes with its own TensorFlow, built for its CUDA and GPU; installing this
-repository's ``tensorflow==`` pin there can lose the GPU. So on Colab the course keeps
-Colab's TensorFlow family (and the NumPy it was built against) and installs only the
-other pins that are missing or at another version. Everywhere else every pin applies.
+A hosted runtime comes with its own TensorFlow (built for its CUDA and GPU), Keras, NumPy,
+pandas and the whole kernel and server stack (ipykernel, IPython, tornado, pyzmq,
+prompt-toolkit, Jupyter). Replacing any of those can lose the GPU or make the runtime crash
+(Colab pins IPython and ipykernel for its own front end). So the bootstrap installs only the
+learner dependencies declared in ``pyproject.toml`` that are **missing** or outside their
+declared range, at the locked versions, and never a package of :data:`NEVER_INSTALL`; pip is
+told to keep the installed versions of those, so a dependency cannot replace them either.
+When everything is there (the usual case on Colab), it installs nothing and a re-run is a
+no-op. It asks for a restart only when it replaced a package the kernel may have imported.
 
-Each notebook's first cell clones :data:`COURSE_REPO` when it cannot find ``utils`` (on
-Colab), then runs ``python -m utils.colab install``. A test checks that the notebooks and
-their badges use this address, so it is changed here and in them together.
+Each notebook's first cell clones :data:`COURSE_REPO` once when it cannot find ``utils`` (a
+re-run reuses the clone), then runs ``python -m utils.colab install``. A test checks that the
+notebooks and badges use this address; ``python -m utils.colab set-repo OWNER/NAME`` rewrites
+it everywhere (this module, every notebook, the README) for a course published elsewhere.
 
 Usage::
 
-    python -m utils.colab plan      # print what would be installed here
-    python -m utils.colab install   # install it (pip)
+    python -m utils.colab plan              # print what would be installed here
+    python -m utils.colab install           # install it (pip)
+    python -m utils.colab set-repo me/tl    # point the badges and the clone at github.com/me/tl
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from .deps import declared, normalise, requirement_name
+
+ROOT = Path(__file__).resolve().parents[1]
 COURSE_REPO = "https://github.com/tl-course/transfer-learning"
-#: Distributions Colab provides and the course must not replace there (name prefixes, normalised).
-COLAB_KEEPS = ("tensorflow", "tensorboard", "keras", "tf-keras", "ml-dtypes", "numpy", "jax", "nvidia-", "h5py", "protobuf")
-_REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
+#: Distributions a hosted runtime provides and the course never installs or replaces there
+#: (normalised names or prefixes): its deep-learning stack, NumPy and pandas, the kernel and
+#: server stack, and the course's test tools.
+NEVER_INSTALL = ("tensorflow", "tensorboard", "keras", "tf-keras", "ml-dtypes", "numpy", "pandas", "jax", "nvidia-",
+                 "h5py", "protobuf", "ipykernel", "ipython", "tornado", "pyzmq", "prompt-toolkit", "jupyter",
+                 "notebook", "pytest", "nbval", "ruff", "uv")
+_REQUIREMENTS = ROOT / "requirements.txt"
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)")
-
-
-def normalise(name: str) -> str:
-    """PEP 503 name normalisation: lower case, runs of ``-_.`` become ``-``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 
 
 def read_pins(path: Path | str = _REQUIREMENTS) -> dict[str, str]:
@@ -52,34 +65,155 @@ def installed_versions() -> dict[str, str]:
     return {normalise(d.metadata["Name"]): d.version for d in metadata.distributions() if d.metadata["Name"]}
 
 
-def packages_to_install(pins: dict[str, str], installed: dict[str, str], *, colab: bool) -> list[str]:
-    """The ``name==version`` requirements to pip-install so that ``installed`` matches ``pins``.
+def hosted_runtime(environ=None, modules=None) -> str | None:
+    """``"colab"``, ``"kaggle"`` or ``None`` (a laptop, Binder, CI).
 
-    On Colab (``colab=True``) the distributions in :data:`COLAB_KEEPS` are left as Colab
-    ships them, whatever their version.
+    Examples
+    --------
+    >>> hosted_runtime({"KAGGLE_KERNEL_RUN_TYPE": "Interactive"}, {})
+    'kaggle'
     """
-    todo = []
-    for name, version in sorted(pins.items()):
-        name = normalise(name)
-        if colab and name.startswith(COLAB_KEEPS):
+    environ = os.environ if environ is None else environ
+    modules = sys.modules if modules is None else modules
+    if "google.colab" in modules or "COLAB_RELEASE_TAG" in environ:
+        return "colab"
+    if "KAGGLE_KERNEL_RUN_TYPE" in environ or "KAGGLE_URL_BASE" in environ:
+        return "kaggle"
+    return None
+
+
+def is_protected(name: str) -> bool:
+    """True for a distribution of :data:`NEVER_INSTALL` (by name or prefix)."""
+    return normalise(name).startswith(NEVER_INSTALL)
+
+
+@dataclass
+class Plan:
+    """What the bootstrap would do.
+
+    Attributes
+    ----------
+    install : list of str
+        ``name==version`` requirements to pip-install (missing or out of range).
+    keep : dict
+        Protected packages left as they are: ``{name: installed version or "missing"}``.
+    restart : bool
+        True when an installed package is replaced, so a running kernel may hold the old one.
+    """
+
+    install: list[str] = field(default_factory=list)
+    keep: dict[str, str] = field(default_factory=dict)
+    restart: bool = False
+
+
+def make_plan(requirements: list[str], pins: dict[str, str], installed: dict[str, str]) -> Plan:
+    """Decide what to install so that ``installed`` satisfies the declared ``requirements``.
+
+    Parameters
+    ----------
+    requirements : list of str
+        Declared requirement strings, e.g. ``["seaborn>=0.13.2", "tensorflow>=2.19,<2.22"]``.
+    pins : dict
+        The lock, ``{normalised name: version}``: what to install when a package is needed.
+    installed : dict
+        ``{normalised name: version}`` of this environment.
+
+    Examples
+    --------
+    >>> make_plan(["seaborn>=0.13.2", "numpy>=2.0"], {"seaborn": "0.13.2", "numpy": "2.4.6"}, {"numpy": "2.0.2"}).install
+    ['seaborn==0.13.2']
+    """
+    from packaging.requirements import Requirement
+
+    plan = Plan()
+    for text in requirements:
+        requirement = Requirement(text)
+        name = requirement_name(text)
+        have = installed.get(name)
+        if is_protected(name):
+            plan.keep[name] = have or "missing"
             continue
-        if installed.get(name) != version:
-            todo.append(f"{name}=={version}")
-    return todo
+        if have is not None and requirement.specifier.contains(have, prereleases=True):
+            continue
+        if name not in pins:
+            raise ValueError(f"{name} is declared in pyproject.toml but not in the lock; run make lock")
+        plan.install.append(f"{name}=={pins[name]}")
+        plan.restart |= have is not None
+    return plan
+
+
+def plan_here() -> Plan:
+    """The plan for this environment: the declared runtime dependencies against what is installed."""
+    return make_plan(declared("runtime"), read_pins(), installed_versions())
+
+
+def install(plan: Plan, installed: dict[str, str] | None = None, *, run=subprocess.run) -> None:
+    """pip-install ``plan.install``, holding every installed protected package at its version."""
+    if not plan.install:
+        return
+    installed = installed_versions() if installed is None else installed
+    held = [f"{name}=={version}" for name, version in sorted(installed.items()) if is_protected(name)]
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("\n".join(held) + "\n")
+    try:
+        run([sys.executable, "-m", "pip", "install", "--quiet", "-c", handle.name, *plan.install], check=True)
+    finally:
+        os.unlink(handle.name)
+
+
+def describe(plan: Plan, runtime: str | None) -> str:
+    where = {"colab": "Colab", "kaggle": "Kaggle", None: "not a hosted runtime"}[runtime]
+    lines = [f"{where}: {len(plan.install)} package(s) to install" + (": " + " ".join(plan.install) if plan.install
+                                                                     else " (everything the course needs is here)")]
+    missing = [name for name, version in plan.keep.items() if version == "missing"]
+    if missing:
+        lines.append(f"Missing and not installed by the course (the runtime's own): {', '.join(missing)}")
+    if runtime is None:
+        lines.append("On a laptop, `make setup` installs the exact lock instead.")
+    return "\n".join(lines)
+
+
+def set_repo(slug: str, root: Path | str = ROOT) -> list[Path]:
+    """Point this module, every notebook and the README at ``https://github.com/<slug>``.
+
+    Returns the files changed. ``slug`` is ``owner/name`` as GitHub spells it.
+    """
+    if not _SLUG.match(slug or ""):
+        raise ValueError(f"expected OWNER/NAME of a GitHub repository (e.g. my-org/transfer-learning), got {slug!r}")
+    root = Path(root)
+    old = COURSE_REPO.removeprefix("https://github.com/")
+    files = [root / "utils" / "colab.py", root / "README.md", *sorted((root / "notebooks").glob("*.ipynb"))]
+    changed = []
+    for path in files:
+        text = path.read_text()
+        new = text.replace(f"github.com/{old}", f"github.com/{slug}").replace(f"/github/{old}/", f"/github/{slug}/") \
+            .replace(f"/gh/{old}/", f"/gh/{slug}/")
+        if new != text:
+            path.write_text(new)
+            changed.append(path)
+    return changed
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .track import in_colab
-
     args = sys.argv[1:] if argv is None else argv
+    if len(args) == 2 and args[0] == "set-repo":
+        try:
+            changed = set_repo(args[1])
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        print(f"{len(changed)} file(s) now point at https://github.com/{args[1]}")
+        return 0
     if args not in (["plan"], ["install"]):
         print(__doc__)
         return 2
-    on_colab = in_colab()
-    todo = packages_to_install(read_pins(), installed_versions(), colab=on_colab)
-    print(f"{'Colab' if on_colab else 'not Colab'}: {len(todo)} package(s) to install" + (": " + " ".join(todo) if todo else ""))
-    if args == ["install"] and todo:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *todo], check=True)
+    runtime = hosted_runtime()
+    plan = plan_here()
+    print(describe(plan, runtime))
+    if args == ["install"] and plan.install:
+        install(plan)
+        if plan.restart:
+            print("Installed. Restart the runtime once (Runtime > Restart session), then run this cell again.")
     return 0
 
 

@@ -110,12 +110,29 @@ def sample_k_shot(x: np.ndarray, y: np.ndarray, k: int | None, *, seed: int = 0)
     Raises
     ------
     ValueError
-        If ``k`` is not a positive integer, or a class has fewer than ``k`` examples.
+        If ``k`` is not a positive integer, a class has fewer than ``k`` examples, or ``y``
+        is not a non-empty 1-D array of integer labels (one-hot, float or empty labels).
+
+    Examples
+    --------
+    >>> x_k, y_k = sample_k_shot(np.zeros((6, 2)), np.array([0, 0, 0, 1, 1, 1]), 2, seed=0)
+    >>> sorted(y_k.tolist())
+    [0, 0, 1, 1]
     """
     x = np.asarray(x)
     y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        raise ValueError(f"y must be integer class labels of shape (n,), got shape {y.shape}; "
+                         "for one-hot labels pass y.argmax(axis=1)")
+    if y.ndim != 1:
+        raise ValueError(f"y must be integer class labels of shape (n,), got shape {y.shape}")
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length: {len(x)} images, {len(y)} labels")
+    if len(y) == 0:
+        raise ValueError("x and y are empty: there is nothing to sample from")
+    if not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.bool_)):
+        raise ValueError(f"y must hold integer class labels, got dtype {y.dtype}; convert with y.astype(int) "
+                         "if the values are whole numbers")
     if k is None or (isinstance(k, str) and k == "all"):
         return x, y
     if not is_int_at_least(k, 1):

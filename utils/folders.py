@@ -56,7 +56,11 @@ def scan_image_folder(directory: str | Path) -> tuple[dict[str, list[Path]], lis
     skipped: list[tuple[Path, str]] = []
     for folder in classes:
         files = []
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if any(part.startswith(".") for part in path.relative_to(folder).parts):
+                # e.g. .DS_Store, or .ipynb_checkpoints/ that JupyterLab makes next to an opened image
+                skipped.append((path, "hidden (its name or a folder on its path starts with '.')"))
+                continue
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
                 skipped.append((path, f"not an image file (extension must be one of {', '.join(IMAGE_EXTENSIONS)})"))
                 continue

@@ -4,10 +4,13 @@ Loaded by the repository's ``conftest.py``. For every notebook that nbval runs i
 adds up the time of its cells (kernel start and stop included) and reads the kernel's
 peak resident memory (``VmHWM`` in ``/proc/<pid>/status``, Linux) just before nbval
 stops the kernel. At the end of the session it prints a table and, when a notebook
-is over :data:`utils.course.NOTEBOOK_SECONDS` or :data:`utils.course.PEAK_RSS_BYTES`
-or all of them over :data:`utils.course.COURSE_SECONDS`, fails the run with a
-message naming the notebook, so ``make test`` (and CI) catches a notebook that has
-grown past its budget. ``TL_SKIP_BUDGETS=1`` reports without failing (for a slower
+is over :data:`utils.course.PEAK_RSS_BYTES`, or far over its time budget
+(:data:`TIME_SLACK` times :data:`utils.course.NOTEBOOK_SECONDS`, or all of them that many
+times :data:`utils.course.COURSE_SECONDS`), fails the run with a message naming the
+notebook, so ``make test`` (and CI) catches a notebook that has grown past its budget.
+Time is judged loosely on purpose: a busy machine may run a notebook two or three times
+slower, and a red CI for that reason would be noise; ``make course`` measures time on a quiet
+machine. Memory does not depend on load, so its budget stays strict. ``TL_SKIP_BUDGETS=1`` reports without failing (for a slower
 machine); ``TL_BUDGET_NOTEBOOK_SECONDS``, ``TL_BUDGET_COURSE_SECONDS`` and
 ``TL_BUDGET_PEAK_GIB`` change the limits.
 """
@@ -21,15 +24,19 @@ import pytest
 
 from .course import NotebookRun, budget_limits, check_budgets
 
+TIME_SLACK = 3.0
+
 _runs: dict[str, NotebookRun] = {}
 _limits: dict = {}
 
 
 def pytest_configure(config):
     try:  # read the limits now: a bad value should stop the run before the notebooks, not after
-        _limits.update(budget_limits())
+        limits = budget_limits()
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+    _limits.update(limits, notebook_seconds=TIME_SLACK * limits["notebook_seconds"],
+                   course_seconds=TIME_SLACK * limits["course_seconds"])
 
 
 def _is_notebook_cell(item) -> bool:
@@ -81,7 +88,7 @@ def pytest_runtest_teardown(item, nextitem):
 def pytest_terminal_summary(terminalreporter):
     if not _runs:
         return
-    terminalreporter.section("notebook budgets (COURSE_DESIGN.md section 9)")
+    terminalreporter.section("notebook budgets (README: budgets)")
     for run in _runs.values():
         memory = f"{run.peak_rss_bytes / 1024**3:.2f} GiB" if run.peak_rss_bytes else "not measured"
         terminalreporter.write_line(f"{run.notebook}: {run.seconds:.0f} s, peak {memory}")

@@ -22,6 +22,8 @@ def write_results(stem: str, records: list[dict], *, directory: Path | str | Non
     records : list of dict
         Each with the keys ``experiment``, ``method``, ``budget`` (examples per class,
         ``"all"`` or ``None``), ``metric``, ``mean``, ``std``, ``n_seeds`` and ``track``.
+        ``n_seeds`` counts the runs that could differ (a deterministic fit is 1), and a
+        p-value (``metric`` ``"p"``) is one test's, so its ``n_seeds`` must be 1.
     directory : path or None
         Default: the environment variable ``TL_RESULTS_DIR`` if set (the test suite points it
         at a temporary folder, so executing the notebooks under test leaves ``results/``
@@ -49,6 +51,9 @@ def write_results(stem: str, records: list[dict], *, directory: Path | str | Non
                 raise ValueError(f"record {i}: {key} must be a finite number, got {record[key]!r}")
         if int(record["n_seeds"]) < 1:
             raise ValueError(f"record {i}: n_seeds must be >= 1, got {record['n_seeds']!r}")
+        if record["metric"] == "p" and int(record["n_seeds"]) > 1:
+            raise ValueError(f"record {i}: a p-value is never averaged over seeds; record one p per seed "
+                             "(n_seeds 1 each) or one test on the pooled paired predictions")
         clean.append({**record, "mean": float(record["mean"]), "std": float(record["std"]),
                       "n_seeds": int(record["n_seeds"])})
     if directory is None:

@@ -12,6 +12,8 @@ import sys
 
 VALID_TRACKS = ("offline", "imagenet")
 ENV_VAR = "TL_TRACK"
+GPU_HINT = ("No GPU visible. For a GPU (and the imagenet track): on Colab, Runtime > Change runtime type > "
+            "T4 GPU; on Kaggle, Settings > Accelerator > GPU; then run this cell again.")
 
 
 def gpu_available() -> bool:
@@ -89,9 +91,13 @@ def select_track(track: str | None = None, *, verbose: bool = True, gpu: bool | 
     """
     from .speed import configure_speed
 
+    if gpu is None:
+        gpu = gpu_available()
     value, reason = resolve_track(track, gpu=gpu)
     speed = configure_speed(gpu=gpu)
     if verbose:
         print(f"Track: {value} ({reason})")
         print(speed.describe())
+        if not gpu:
+            print(GPU_HINT)
     return value
