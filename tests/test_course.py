@@ -9,6 +9,14 @@ from utils import course
 from utils.course import NotebookRun
 
 
+@pytest.fixture(autouse=True)
+def _reference_workload(monkeypatch):
+    """The reference workload takes seconds; these tests use a fixed stand-in (tests/test_reference.py runs it)."""
+    from utils import reference
+
+    monkeypatch.setattr(reference, "measure", lambda repeats=3: 2 * reference.BASELINE_SECONDS)
+
+
 def _notebook(path, *sources):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
@@ -170,6 +178,20 @@ def test_run_course_on_a_tiny_notebook_writes_the_table_and_checks_budgets(tmp_p
     rows, _, _ = course.read_table(tmp_path / "t.json")
     assert rows[0]["notebook"] == "01_tiny" and rows[0]["track"] == "offline"
     assert any("01_tiny.ipynb" in line for line in lines)
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert data["reference"]["seconds"] == 2 * data["reference"]["baseline_seconds"]
+    assert data["runs"][0]["reference_ratio"] == round(data["runs"][0]["seconds"] / data["reference"]["seconds"], 2)
+
+
+def test_time_budgets_scale_with_the_reference_workload():
+    from utils.reference import BASELINE_SECONDS
+
+    runs = [NotebookRun("01_a.ipynb", 300.0, 1)]
+    assert any("over its budget of 180 s" in p for p in course.check_budgets(runs))
+    # a machine twice as slow as the budget's (by the reference workload) gets twice the time
+    assert course.check_budgets(runs, reference_seconds=2 * BASELINE_SECONDS) == []
+    problems = course.check_budgets([NotebookRun("01_a.ipynb", 400.0, 1)], reference_seconds=2 * BASELINE_SECONDS)
+    assert any("over its budget of 360 s" in p and "times the reference workload" in p for p in problems)
 
 
 def _results_notebook(path, mean):

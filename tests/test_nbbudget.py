@@ -17,6 +17,7 @@ def _notebook(path, source):
 @pytest.fixture
 def tiny_notebook(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("TL_SKIP_REFERENCE", "1")  # the reference workload is tested on its own (test_course)
     # the plugin is loaded as in the repository's conftest; nothing else of it is needed
     pytester.makeconftest('pytest_plugins = ["utils.nbbudget"]\n')
     _notebook(pytester.path / "01_tiny.ipynb", "x = bytearray(50 * 1024 * 1024)\nprint(len(x))")

@@ -197,23 +197,34 @@ def budget_limits(environ=None) -> dict:
 
 
 def check_budgets(runs, *, notebook_seconds: float = NOTEBOOK_SECONDS, course_seconds: float = COURSE_SECONDS,
-                  peak_rss_bytes: int = PEAK_RSS_BYTES) -> list[str]:
+                  peak_rss_bytes: int = PEAK_RSS_BYTES, reference_seconds: float | None = None) -> list[str]:
     """Every way ``runs`` break the budgets, as sentences (empty when all is well).
 
     Parameters
     ----------
     runs : sequence of NotebookRun
     notebook_seconds, course_seconds : float
-        Wall-time budget of one notebook and of all of them.
+        Wall-time budget of one notebook and of all of them, on the machine where the budgets
+        were set (:data:`utils.reference.BASELINE_SECONDS`).
     peak_rss_bytes : int
         Memory budget of one notebook's kernel.
+    reference_seconds : float or None
+        The reference workload's time measured in the same run: the time budgets are scaled by
+        its ratio to the baseline, so a notebook is judged by its time as a multiple of the
+        reference. ``None`` applies the budgets as they are.
     """
+    from .reference import scale
+
+    factor = scale(reference_seconds)
+    notebook_seconds, course_seconds = notebook_seconds * factor, course_seconds * factor
     problems = []
     for run in runs:
         if run.error is not None:
             problems.append(f"{run.notebook} failed: {run.error}")
         if run.seconds > notebook_seconds:
-            problems.append(f"{run.notebook} took {run.seconds:.0f} s, over its budget of {notebook_seconds:.0f} s")
+            problems.append(f"{run.notebook} took {run.seconds:.0f} s, over its budget of {notebook_seconds:.0f} s"
+                            + (f" ({run.seconds / reference_seconds:.1f} times the reference workload)"
+                               if reference_seconds else ""))
         if run.peak_rss_bytes > peak_rss_bytes:
             problems.append(f"{run.notebook} peaked at {run.peak_rss_gb:.2f} GiB of memory, over its budget of "
                             f"{peak_rss_bytes / 1024**3:.2f} GiB")
@@ -298,15 +309,23 @@ def results_markdown(rows: list[dict], runs=None) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def costs_markdown(runs, machine: str | None = None) -> str:
-    """The README's table of each notebook's wall time and peak memory, with the budgets."""
-    lines = ["| notebook | wall time | peak memory (kernel RSS) | within budget |", "|---|---|---|---|"]
+def costs_markdown(runs, machine: str | None = None, reference_seconds: float | None = None) -> str:
+    """The README's table of each notebook's wall time and peak memory, with the budgets.
+
+    With ``reference_seconds``, each time is also given as a multiple of the reference workload.
+    """
+    ref = f" | × reference ({reference_seconds:.2f} s)" if reference_seconds else ""
+    lines = [f"| notebook | wall time{ref} | peak memory (kernel RSS) | within budget |",
+             "|---|---|---|---|" + ("---|" if reference_seconds else "")]
     for run in runs:
         ok = run.error is None and run.seconds <= NOTEBOOK_SECONDS and run.peak_rss_bytes <= PEAK_RSS_BYTES
-        lines.append(f"| {run.notebook} | {run.seconds:.0f} s | {run.peak_rss_gb:.2f} GiB | {'yes' if ok else '**no**'} |")
+        ratio = f" | {run.seconds / reference_seconds:.1f}" if reference_seconds else ""
+        lines.append(f"| {run.notebook} | {run.seconds:.0f} s{ratio} | {run.peak_rss_gb:.2f} GiB | "
+                     f"{'yes' if ok else '**no**'} |")
     total = sum(r.seconds for r in runs)
     whole = round(total)
-    lines.append(f"| **all notebooks** | **{whole // 60} min {whole % 60:02d} s** | | "
+    ratio = f" | **{total / reference_seconds:.1f}**" if reference_seconds else ""
+    lines.append(f"| **all notebooks** | **{whole // 60} min {whole % 60:02d} s**{ratio} | | "
                  f"{'yes' if total <= COURSE_SECONDS else '**no**'} |")
     lines.append("")
     lines.append(f"Budgets: {NOTEBOOK_SECONDS:.0f} s and {PEAK_RSS_BYTES / 1024**3:.0f} GiB per notebook, "
@@ -360,9 +379,22 @@ def machine_description() -> str:
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def write_table(path: Path | str, rows: list[dict], runs) -> Path:
-    """Write the results table and the notebook costs as JSON."""
-    data = {"machine": machine_description(), "runs": [asdict(r) for r in runs], "results": rows}
+def write_table(path: Path | str, rows: list[dict], runs, reference_seconds: float | None = None) -> Path:
+    """Write the results table and the notebook costs as JSON.
+
+    With ``reference_seconds`` (the reference workload's time in this run), each run also
+    records its time as a multiple of it (``reference_ratio``), the machine-independent cost.
+    """
+    from .reference import BASELINE_SECONDS
+
+    runs_out = [asdict(r) for r in runs]
+    if reference_seconds:
+        for run in runs_out:
+            run["reference_ratio"] = round(run["seconds"] / reference_seconds, 2)
+    data = {"machine": machine_description(), "runs": runs_out, "results": rows}
+    if reference_seconds:
+        data["reference"] = {"workload": "utils.reference: 3 epochs of a small CNN on 2,048 fixed 16x16 images",
+                             "seconds": round(reference_seconds, 3), "baseline_seconds": BASELINE_SECONDS}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write(path, lambda t: Path(t).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n"))
@@ -370,15 +402,18 @@ def write_table(path: Path | str, rows: list[dict], runs) -> Path:
 
 def read_table(path: Path | str) -> tuple[list[dict], list[NotebookRun], str]:
     data = json.loads(Path(path).read_text())
-    return data["results"], [NotebookRun(**r) for r in data["runs"]], data.get("machine", "")
+    fields = {"notebook", "seconds", "peak_rss_bytes", "error"}
+    return (data["results"], [NotebookRun(**{k: v for k, v in r.items() if k in fields}) for r in data["runs"]],
+            data.get("machine", ""))
 
 
-def rewrite_readme(rows: list[dict], runs, *, readme: Path | str | None = None, machine: str | None = None) -> Path:
+def rewrite_readme(rows: list[dict], runs, *, readme: Path | str | None = None, machine: str | None = None,
+                   reference_seconds: float | None = None) -> Path:
     """Rewrite the README's results table and cost table in place."""
     readme = Path(readme) if readme is not None else ROOT / "README.md"
     text = readme.read_text()
     text = replace_block(text, "results-table", results_markdown(rows, runs))
-    text = replace_block(text, "notebook-costs", costs_markdown(runs, machine))
+    text = replace_block(text, "notebook-costs", costs_markdown(runs, machine, reference_seconds))
     return atomic_write(readme, lambda t: Path(t).write_text(text))
 
 
@@ -441,6 +476,12 @@ def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None 
             table = cache_dir("course") / f"{track}.json"
         if not os.environ.get("TL_RESULTS_DIR"):
             env["TL_RESULTS_DIR"] = str(cache_dir("course", f"{track}-results"))
+    reference = None
+    if track == "offline":
+        from .reference import measure
+
+        reference = measure()
+        log(f"reference workload: {reference:.2f} s")
     runs = []
     for path in paths:
         log(f"== {path.name}")
@@ -448,7 +489,12 @@ def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None 
         runs.append(run)
         status = "ok" if run.error is None else f"FAILED: {run.error}"
         log(f"   {run.seconds:.0f} s, peak {run.peak_rss_gb:.2f} GiB, {status}")
-    problems = check_budgets(runs, **limits) if track == "offline" else [
+    if reference is not None:  # measured before and after: a machine whose load changes meanwhile is averaged
+        from .reference import measure
+
+        reference = (reference + measure()) / 2
+        log(f"reference workload: {reference:.2f} s (mean of before and after)")
+    problems = check_budgets(runs, **limits, reference_seconds=reference) if track == "offline" else [
         f"{r.notebook} failed: {r.error}" for r in runs if r.error is not None]
     if all(r.error is None for r in runs):
         all_runs = runs
@@ -460,10 +506,10 @@ def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None 
         folder = env.get("TL_RESULTS_DIR") or os.environ.get("TL_RESULTS_DIR") or None
         rows = collect_results(folder, list_notebooks(paths[0].parent) if notebooks else paths)
         if table is not None:
-            write_table(table, rows, all_runs)
+            write_table(table, rows, all_runs, reference)
             log(f"table of {len(rows)} numbers written to {table}")
         if readme:
-            rewrite_readme(rows, all_runs, machine=machine_description())
+            rewrite_readme(rows, all_runs, machine=machine_description(), reference_seconds=reference)
             log("README results and cost tables rewritten")
         if write:
             for path, run in zip(paths, runs, strict=True):
@@ -514,7 +560,8 @@ def main(argv=None) -> int:
         return _print_comparison(read_table(args.first)[0], read_table(args.second)[0], args.tolerance)
     if args.command == "readme":
         _, runs, machine = read_table(DEFAULT_TABLE)
-        rewrite_readme(collect_results(), runs, machine=machine)
+        reference = json.loads(DEFAULT_TABLE.read_text()).get("reference", {}).get("seconds")
+        rewrite_readme(collect_results(), runs, machine=machine, reference_seconds=reference)
         changed = [run.notebook for run in runs if update_notebook_cost(ROOT / "notebooks" / run.notebook, run)]
         print(f"README results and cost tables rewritten; cost line updated in {len(changed)} notebook(s)")
         return 0

@@ -8,9 +8,12 @@ is over :data:`utils.course.PEAK_RSS_BYTES`, or far over its time budget
 (:data:`TIME_SLACK` times :data:`utils.course.NOTEBOOK_SECONDS`, or all of them that many
 times :data:`utils.course.COURSE_SECONDS`), fails the run with a message naming the
 notebook, so ``make test`` (and CI) catches a notebook that has grown past its budget.
-Time is judged loosely on purpose: a busy machine may run a notebook two or three times
-slower, and a red CI for that reason would be noise; ``make course`` measures time on a quiet
-machine. Memory does not depend on load, so its budget stays strict. ``TL_SKIP_BUDGETS=1`` reports without failing (for a slower
+Time is judged as a ratio and loosely on purpose: after the notebooks, the reference workload
+(:mod:`utils.reference`) is timed on the same machine, the time budgets are scaled by its ratio
+to the baseline, and then by :data:`TIME_SLACK`, since the load of a busy machine changes while
+the notebooks run; a red CI for that reason would be noise. ``make course`` measures time on a
+quiet machine. Memory does not depend on load, so its budget stays strict.
+``TL_SKIP_REFERENCE=1`` skips the reference (the budgets then apply as they are, times the slack). ``TL_SKIP_BUDGETS=1`` reports without failing (for a slower
 machine); ``TL_BUDGET_NOTEBOOK_SECONDS``, ``TL_BUDGET_COURSE_SECONDS`` and
 ``TL_BUDGET_PEAK_GIB`` change the limits.
 """
@@ -23,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from .course import NotebookRun, budget_limits, check_budgets
+from .reference import BASELINE_SECONDS
 
 TIME_SLACK = 3.0
 
@@ -93,12 +97,32 @@ def pytest_terminal_summary(terminalreporter):
         memory = f"{run.peak_rss_bytes / 1024**3:.2f} GiB" if run.peak_rss_bytes else "not measured"
         terminalreporter.write_line(f"{run.notebook}: {run.seconds:.0f} s, peak {memory}")
     terminalreporter.write_line(f"all notebooks: {sum(r.seconds for r in _runs.values()):.0f} s")
+    reference = _reference_seconds()
+    if reference:
+        terminalreporter.write_line(f"reference workload: {reference:.2f} s here, {BASELINE_SECONDS:.2f} s where the "
+                                    f"budgets were set; time budgets scaled by {reference / BASELINE_SECONDS:.2f}, "
+                                    f"then by {TIME_SLACK:g} (load)")
     for problem in _problems():
         terminalreporter.write_line(f"OVER BUDGET: {problem}", red=True)
 
 
+_reference: list[float] = []
+
+
+def _reference_seconds() -> float | None:
+    """The reference workload's time on this machine now (measured once, after the notebooks)."""
+    if not _reference and os.environ.get("TL_SKIP_REFERENCE", "") not in ("1", "true", "yes"):
+        from .reference import measure
+
+        try:
+            _reference.append(measure())
+        except RuntimeError:
+            return None
+    return _reference[0] if _reference else None
+
+
 def _problems() -> list[str]:
-    return check_budgets(list(_runs.values()), **_limits)
+    return check_budgets(list(_runs.values()), **_limits, reference_seconds=_reference_seconds())
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -1,0 +1,83 @@
+"""A fixed reference workload: the yardstick that makes notebook times comparable across machines.
+
+Machines differ: the same commit's notebook 01 took 84 s on one 2-core machine and 213 s on
+another, and a busy machine is slower still. So the course judges a notebook by its time
+**divided by** the time of this fixed workload, measured in the same run on the same machine
+(``make course`` records both in ``benchmarks/course.json``). The workload is a few seconds of
+Keras training on fixed data: a small convolutional network, as the notebooks train.
+
+:data:`BASELINE_SECONDS` is the workload's time on the machine where the budgets in minutes
+were set (a quiet 2-core x86_64 CPU); a notebook's budget on any machine is its budget in
+seconds times ``measured reference / BASELINE_SECONDS``.
+
+Usage::
+
+    python -m utils.reference     # prints the workload's median time in seconds (JSON)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+#: The workload's median time on the machine where the budgets were set (make course, quiet).
+BASELINE_SECONDS = 2.0
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_workload(repeats: int = 3) -> float:
+    """Time the workload in this process: median of ``repeats`` runs after a warm-up, in seconds."""
+    from .quiet import import_tensorflow
+
+    import_tensorflow()
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.random((2048, 16, 16, 1), dtype=np.float32)
+    y = rng.integers(0, 10, 2048)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((16, 16, 1)),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.BatchNormalization(),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(64, 3, activation="relu"),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(10),
+    ])
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0)  # warm-up: tracing and memory
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=64, epochs=3, verbose=0)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def measure(repeats: int = 3) -> float:
+    """Time the workload in a fresh child process (so the caller needs no TensorFlow), in seconds."""
+    proc = subprocess.run([sys.executable, "-m", "utils.reference", str(repeats)], cwd=ROOT,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the reference workload failed: {proc.stderr.strip().splitlines()[-1:]}")
+    return float(json.loads(proc.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def scale(reference_seconds: float | None) -> float:
+    """How much slower than the budget's machine this one is (1.0 when not measured)."""
+    if reference_seconds is None:
+        return 1.0
+    if not reference_seconds > 0:
+        raise ValueError(f"reference_seconds must be > 0, got {reference_seconds!r}")
+    return float(reference_seconds) / BASELINE_SECONDS
+
+
+if __name__ == "__main__":
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    print(json.dumps({"seconds": run_workload(n)}))
