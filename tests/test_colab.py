@@ -31,14 +31,20 @@ FORBIDDEN = ("ipykernel", "ipython", "tornado", "pyzmq", "prompt-toolkit", "jupy
 
 
 def test_on_colab_nothing_is_installed_when_the_runtime_has_it_all():
-    plan = colab.make_plan(declared("runtime"), colab.read_pins(), COLAB_2025)
+    plan = colab.make_plan(declared("runtime"), colab.read_pins(), COLAB_2025 | {"matplotlib": "3.11.0"})
     assert plan.install == [] and plan.restart is False
     assert plan.keep["tensorflow"] == "2.19.0" and plan.keep["numpy"] == "2.0.2"
 
 
+def test_colab_of_july_2025_gets_only_the_newer_matplotlib_and_one_restart():
+    pins = colab.read_pins()
+    plan = colab.make_plan(declared("runtime"), pins, COLAB_2025)
+    assert plan.install == [f"matplotlib=={pins['matplotlib']}"] and plan.restart is True
+
+
 def test_only_missing_or_out_of_range_packages_are_installed_at_the_locked_version():
     pins = colab.read_pins()
-    env = {k: v for k, v in COLAB_2025.items() if k != "seaborn"} | {"scikit-learn": "1.4.2"}
+    env = {k: v for k, v in COLAB_2025.items() if k != "seaborn"} | {"scikit-learn": "1.4.2", "matplotlib": "3.11.0"}
     plan = colab.make_plan(declared("runtime"), pins, env)
     assert plan.install == [f"scikit-learn=={pins['scikit-learn']}", f"seaborn=={pins['seaborn']}"]
     assert plan.restart is True  # scikit-learn was there at another version: the kernel may hold it
@@ -56,7 +62,8 @@ def test_plan_under_a_simulated_colab_lists_nothing_forbidden(monkeypatch, capsy
     import types
 
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
-    monkeypatch.setattr(colab, "installed_versions", lambda: {k: v for k, v in COLAB_2025.items() if k != "seaborn"})
+    monkeypatch.setattr(colab, "installed_versions",
+                        lambda: {k: v for k, v in COLAB_2025.items() if k != "seaborn"} | {"matplotlib": "3.11.0"})
     assert colab.hosted_runtime() == "colab"
     assert colab.main(["plan"]) == 0
     out = capsys.readouterr().out
