@@ -25,7 +25,8 @@ def test_requirements_pins_are_read_and_normalised():
 COLAB_2025 = {"tensorflow": "2.19.0", "keras": "3.10.0", "numpy": "2.0.2", "pandas": "2.2.2", "scipy": "1.15.3",
               "scikit-learn": "1.6.1", "scikit-image": "0.25.2", "matplotlib": "3.10.0", "seaborn": "0.13.2",
               "pillow": "11.2.1", "ipykernel": "6.17.1", "ipython": "7.34.0", "tornado": "6.4.2", "pyzmq": "24.0.1",
-              "prompt-toolkit": "3.0.51", "jupyter-server": "1.16.0", "notebook": "6.5.7", "packaging": "25.0"}
+              "prompt-toolkit": "3.0.51", "jupyter-server": "1.16.0", "notebook": "6.5.7", "packaging": "25.0",
+              "threadpoolctl": "3.6.0"}
 FORBIDDEN = ("ipykernel", "ipython", "tornado", "pyzmq", "prompt-toolkit", "jupyter", "tensorflow", "keras", "numpy",
              "pandas", "pytest", "nbval", "ruff")
 

@@ -186,8 +186,7 @@ def set_repo(slug: str, root: Path | str = ROOT) -> list[Path]:
     changed = []
     for path in files:
         text = path.read_text()
-        new = text.replace(f"github.com/{old}", f"github.com/{slug}").replace(f"/github/{old}/", f"/github/{slug}/") \
-            .replace(f"/gh/{old}/", f"/gh/{slug}/")
+        new = text.replace(old, slug)  # addresses (github.com/, Colab's /github/, Binder's /gh/) and prose
         if new != text:
             path.write_text(new)
             changed.append(path)
