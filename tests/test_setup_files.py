@@ -127,3 +127,29 @@ def test_readme_gives_the_test_and_course_commands():
     text = (ROOT / "README.md").read_text()
     assert "make test" in text
     assert "make course" in text
+
+
+def test_nothing_cites_a_design_file_the_repository_does_not_have():
+    cited = [str(p.relative_to(ROOT)) for p in [*ROOT.glob("utils/**/*.py"), *ROOT.glob("tests/**/*.py"),
+                                               *ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("*.md"), ROOT / "Makefile"]
+             if "COURSE_DESIGN" in p.read_text() and p.name != "test_setup_files.py"]
+    assert cited == []
+
+
+def test_no_network_script_leaves_only_loopback():
+    """The notebooks of make test run under scripts/no-network: no route out, loopback up for the kernel."""
+    import subprocess
+    import sys
+
+    probe = ("import socket\n"
+             "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"  # a UDP connect sends no packet
+             "try:\n    u.connect(('192.0.2.1', 9)); print('route')\nexcept OSError:\n    print('no route')\n"
+             "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
+             "socket.create_connection(s.getsockname()).close(); print('loopback')\n")
+    result = subprocess.run([str(ROOT / "scripts" / "no-network"), sys.executable, "-c", probe],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    if "no network namespace here" in result.stderr:  # the OS refused: the script must say so, and still run
+        assert "loopback" in result.stdout
+        return
+    assert result.stdout.split() == ["no", "route", "loopback"]
