@@ -33,6 +33,7 @@ from .metrics import (
     expected_calibration_error,
     fit_temperature,
     mcnemar_test,
+    paired_difference,
     plot_reliability_diagram,
     relative_error_reduction,
     reliability_curve,
@@ -49,7 +50,7 @@ from .track import VALID_TRACKS, in_colab, select_track
 from .training import GraphTrainer, train_in_graph
 
 __all__ = [
-    "apply_temperature", "bootstrap_ci", "expected_calibration_error", "fit_temperature", "mcnemar_test",
+    "apply_temperature", "bootstrap_ci", "expected_calibration_error", "fit_temperature", "mcnemar_test", "paired_difference",
     "plot_reliability_diagram", "relative_error_reduction", "reliability_curve", "transfer_gain",
     "DomainTask", "clean_render_config", "load_domain_task", "load_faces_splits",
     "KERAS_APPLICATIONS", "VALID_TRACKS", "adapt_images", "write_results", "cached_features", "cut_backbone",

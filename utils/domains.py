@@ -1,9 +1,13 @@
 """The domain-adaptation task of notebook 03 on each track: source data, target data, backbone.
 
 offline track
-    source: digits rendered from the fonts matplotlib ships (labelled, synthetic), either
-    *clean* (each font's glyph as drawn: no distortion, blur or noise) or *randomised*
-    (the renderer's default random affine, stroke, blur and noise);
+    source: digits rendered from the fonts matplotlib ships (labelled, synthetic). The fonts
+    are split in two disjoint sets: training renders come from ``SOURCE_TRAIN_FONTS``, the
+    source validation images from the held-out ``SOURCE_VAL_FONTS``, so source validation
+    measures generalisation to new fonts, not recall of training glyphs. Training renders
+    carry the mild jitter of real typeset digits (:func:`source_render_config`: small
+    rotation, scale, shear, shift and blur), or, *randomised*, the renderer's stronger
+    default random affine, stroke, blur and noise (domain randomisation);
     target: scikit-learn's real handwritten digits (the training split, used without
     labels; the test split for evaluation only); backbone: ``glyphnet-letters``.
 imagenet track
@@ -30,6 +34,37 @@ def clean_render_config():
                         blur=(0.0, 0.0), noise=(0.0, 0.0))
 
 
+# Fonts kept out of every training render of the offline source (one or two from each family:
+# sans, mono, serif, STIX, Computer Modern), used only for source validation.
+SOURCE_VAL_FONTS = (
+    "DejaVuSans-BoldOblique.ttf", "DejaVuSansMono.ttf", "DejaVuSerif-Italic.ttf", "STIXGeneralBol.ttf",
+    "cmss10.ttf", "cmtt10.ttf",
+)
+
+
+def _train_fonts():
+    from .synthetic import FONT_FILES
+
+    return tuple(f for f in FONT_FILES if f not in SOURCE_VAL_FONTS)
+
+
+SOURCE_TRAIN_FONTS = _train_fonts()
+
+
+def source_render_config():
+    """A :class:`utils.RenderConfig` with the mild variation of typeset digits.
+
+    Small random rotation (up to 5 degrees), scale, aspect, shear, shift (1 pixel of the
+    32-pixel canvas) and blur, with the font's own stroke and no noise: weaker than the
+    renderer's default (domain randomisation), stronger than :func:`clean_render_config`,
+    whose images are one fixed glyph per (font, digit).
+    """
+    from .synthetic import RenderConfig
+
+    return RenderConfig(rotation=5.0, scale=(0.95, 1.05), aspect=(0.9, 1.1), shear=0.1, shift=1.0, stroke=(0,),
+                        blur=(0.0, 0.5), noise=(0.0, 0.0))
+
+
 @dataclass
 class DomainTask:
     """Everything notebook 03 needs about its source and target domains.
@@ -41,7 +76,8 @@ class DomainTask:
     source_data : callable ``(seed, randomised=False) -> (x, y)``
         Labelled source images, preprocessed for the backbone.
     source_val : (x, y)
-        Held-out labelled source images (model selection never looks at target labels).
+        Held-out labelled source images (model selection never looks at target labels);
+        offline: rendered from fonts no training image uses.
     target_x : ndarray
         Unlabelled target images for adaptation.
     test : (x, y)
@@ -50,6 +86,9 @@ class DomainTask:
         Labels of ``target_x``, only for the target-supervised upper bound.
     make_backbone : callable ``() -> keras.Model``
         A fresh trainable backbone mapping preprocessed images to feature vectors.
+    train_fonts, val_fonts : tuple of str
+        Offline track: the font files of the training renders and of the held-out source
+        validation renders (disjoint); empty on the imagenet track.
     """
 
     name: str
@@ -60,6 +99,8 @@ class DomainTask:
     test: tuple
     target_labels: np.ndarray
     make_backbone: Callable
+    train_fonts: tuple = ()
+    val_fonts: tuple = ()
 
 
 def load_domain_task(
@@ -77,8 +118,8 @@ def load_domain_task(
     ----------
     track : {"offline", "imagenet"}
     n_source : int
-        Source images per call of ``source_data`` (offline: rendered fresh for each seed;
-        imagenet: a seeded subsample of the SVHN images loaded).
+        Source images per call of ``source_data`` (offline: rendered fresh for each seed
+        from the training fonts; imagenet: a seeded subsample of the SVHN images loaded).
     weights : "pretrained", None or path
         Backbone weights; ``None`` gives random weights (tests).
     directory : path or None
@@ -114,16 +155,17 @@ def _offline_task(n_source, weights):
     from .synthetic import RenderConfig, render_characters
 
     digits = load_digits_splits()
-    clean, randomised_config = clean_render_config(), RenderConfig()
+    mild, randomised_config = source_render_config(), RenderConfig()
 
-    def render(seed, randomised, n):
-        x, y, _ = render_characters(n, "digits", seed=seed, config=randomised_config if randomised else clean)
+    def render(seed, randomised, n, fonts):
+        x, y, _ = render_characters(n, "digits", seed=seed, config=randomised_config if randomised else mild,
+                                    fonts=fonts)
         return scale_digits(x), y
 
     def source_data(seed, randomised=False):
-        return render(seed, randomised, n_source)
+        return render(seed, randomised, n_source, SOURCE_TRAIN_FONTS)
 
-    val_x, val_y = render(10_000, False, max(n_source, 1000))  # a seed no training run uses; keep 1,000
+    val_x, val_y = render(10_000, False, 1000, SOURCE_VAL_FONTS)  # held-out fonts, a seed no training run uses
     return DomainTask(
         name="rendered digits -> real handwritten digits (scikit-learn)",
         class_names=digits.class_names,
@@ -133,6 +175,8 @@ def _offline_task(n_source, weights):
         test=(scale_digits(digits.test.x), digits.test.y),
         target_labels=digits.train.y,
         make_backbone=lambda: load_backbone("glyphnet-letters", weights=weights, trainable=True),
+        train_fonts=SOURCE_TRAIN_FONTS,
+        val_fonts=SOURCE_VAL_FONTS,
     )
 
 

@@ -2,7 +2,8 @@
 
 Calibration (expected calibration error, reliability curves and diagrams,
 temperature scaling), a percentile bootstrap for any ``metric(y_true, y_pred)``,
-McNemar's test for two classifiers scored on the same test set, and the two usual
+McNemar's test for two classifiers scored on the same test set, a paired comparison
+of two methods over seeds (t interval and test), and the two usual
 summaries of how much a pre-trained model helps: the transfer gain and the relative
 error reduction. scikit-learn and SciPy do the arithmetic underneath; this module
 imports neither TensorFlow nor Keras, so it works on the NumPy outputs of any model.
@@ -13,6 +14,7 @@ Guo et al., "On calibration of modern neural networks", ICML 2017 (ECE, reliabil
 diagrams, temperature scaling).
 Naeini et al., "Obtaining well calibrated probabilities using Bayesian binning", AAAI 2015 (ECE).
 Efron & Tibshirani, "An introduction to the bootstrap", 1993 (percentile intervals).
+Student, "The probable error of a mean", Biometrika 1908 (the paired t interval and test).
 McNemar, "Note on the sampling error of the difference between correlated proportions
 or percentages", Psychometrika 1947; Dietterich, "Approximate statistical tests for
 comparing supervised classification learning algorithms", Neural Computation 1998.
@@ -34,6 +36,7 @@ __all__ = [
     "expected_calibration_error",
     "fit_temperature",
     "mcnemar_test",
+    "paired_difference",
     "plot_reliability_diagram",
     "relative_error_reduction",
     "reliability_curve",
@@ -347,10 +350,20 @@ def fit_temperature(logits, y_true, *, bounds: tuple[float, float] = (0.05, 20.0
     for bound in (low, high):
         if _nll(logits, y, bound) < best:
             temperature, best = bound, _nll(logits, y, bound)
-    if temperature < low * 1.001 or temperature > high / 1.001:
+    if np.all(logits.argmax(axis=1) == y) or _nll(logits, y, temperature / 2) == best:
+        # every example right: the NLL keeps falling as T -> 0 (no minimum), or it has underflowed to a
+        # flat value, so the search stopped anywhere; the number says nothing about calibration
+        warnings.warn(
+            f"the fitted temperature {temperature:.4g} is meaningless: every held-out example is classified "
+            "correctly (or so confidently that the NLL is flat), so the NLL has no minimum. Fit it on held-out "
+            "data the model gets some examples wrong on (more or harder data), or keep T = 1",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    elif temperature < low * 1.001 or temperature > high / 1.001:
         warnings.warn(
             f"the fitted temperature {temperature:.4g} is at the edge of bounds={bounds}; the NLL may keep "
-            "decreasing beyond it (e.g. every example classified correctly). Widen bounds or use more held-out data",
+            "decreasing beyond it. Widen bounds or use more held-out data",
             RuntimeWarning,
             stacklevel=2,
         )
@@ -399,6 +412,8 @@ def bootstrap_ci(
     estimate, low, high : float
         ``metric`` on the full data and the interval's ends. For a metric that is
         skewed under resampling the percentile interval need not contain the estimate.
+        Resamples on which the metric is undefined (NaN) are left out with a warning that
+        counts them; when it is undefined on all of them, a ``ValueError``.
     """
     if not callable(metric):
         raise ValueError(f"metric must be a callable metric(y_true, y_pred), got {type(metric).__name__}")
@@ -425,7 +440,22 @@ def bootstrap_ci(
     values = np.empty(n_resamples)
     for r in range(n_resamples):
         index = rng.integers(0, n, size=n)
-        values[r] = metric(y_true[index], y_pred[index])
+        with warnings.catch_warnings():  # an undefined resample is counted and reported below, once
+            warnings.simplefilter("ignore")
+            values[r] = metric(y_true[index], y_pred[index])
+    undefined = int(np.sum(~np.isfinite(values)))
+    if undefined == n_resamples:
+        raise ValueError(f"metric is undefined (NaN) on every one of the {n_resamples} resamples, e.g. ROC AUC "
+                         "when a resample holds one class only; use more test examples of every class")
+    if undefined:
+        warnings.warn(
+            f"metric is undefined (NaN) on {undefined} of {n_resamples} resamples (e.g. ROC AUC on a resample "
+            "with one class only); the interval is taken over the other resamples and may be too narrow. "
+            "Use more test examples of the rare class",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        values = values[np.isfinite(values)]
     tail = 100 * (1 - confidence) / 2
     low, high = np.percentile(values, [tail, 100 - tail])
     return float(estimate), float(low), float(high)
@@ -494,8 +524,88 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool | None = None) -> dict:
     return {"b": b, "c": c, "statistic": float(statistic), "p_value": float(min(p_value, 1.0)), "method": method}
 
 
+# ---------------------------------------------------------------- paired over seeds
+def paired_difference(scores_a, scores_b, *, confidence: float = 0.95) -> dict:
+    """Compare two methods run on the same seeds: mean of ``a - b``, its t interval and test.
+
+    Seed ``i`` of both methods must share everything the comparison does not vary
+    (the labelled examples drawn, the batches, the initialisation of shared parts), so
+    the per-seed differences ``d_i = a_i - b_i`` remove the variation both share. The
+    interval is the Student t interval of the mean difference on ``n - 1`` degrees of
+    freedom and ``p_value`` the two-sided paired t-test of "mean difference = 0"
+    (``scipy.stats.ttest_rel``). Call a difference real only when the interval
+    excludes 0; otherwise report "no measurable difference".
+
+    Parameters
+    ----------
+    scores_a, scores_b : array-like of float, shape (n,)
+        One score per seed for each method, in the same seed order; ``n >= 2``.
+    confidence : float
+        Coverage of the interval, in (0, 1).
+
+    Returns
+    -------
+    dict
+        ``mean`` (float, mean of ``a - b``), ``std`` (float, sample standard deviation
+        of the differences, ``ddof=1``), ``low`` and ``high`` (float, the interval's
+        ends), ``p_value`` (float, two-sided), ``n`` (int, number of pairs), and
+        ``wins``, ``losses``, ``ties`` (int: seeds where ``a`` is above, below or equal
+        to ``b``). When every difference is the same value ``d`` the interval is
+        ``(d, d)`` and ``p_value`` is 1 for ``d == 0`` and 0 otherwise (differences equal
+        within 1e-12 count as the same).
+
+    Raises
+    ------
+    ValueError
+        If the inputs are not 1-D, differ in length, hold fewer than 2 pairs or
+        non-finite values, or ``confidence`` is outside (0, 1).
+    """
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating)) or not 0 < confidence < 1:
+        raise ValueError(f"confidence must be a number strictly between 0 and 1 (e.g. 0.95), got {confidence!r}")
+    arrays = []
+    for name, values in (("scores_a", scores_a), ("scores_b", scores_b)):
+        try:
+            array = np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a 1-D array of numbers (one score per seed), got {values!r}") from None
+        if array.ndim != 1:
+            raise ValueError(f"{name} must be a 1-D array with one score per seed, got shape {array.shape}")
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} contains NaN or infinite values")
+        arrays.append(array)
+    a, b = arrays
+    if len(a) != len(b):
+        raise ValueError(
+            f"scores_a has {len(a)} seeds but scores_b has {len(b)}; pass one score per seed for both methods, "
+            "in the same seed order"
+        )
+    if len(a) < 2:
+        raise ValueError(
+            f"a paired comparison needs at least 2 seeds, got {len(a)}; with one run per method there is no "
+            "spread to compare the difference with"
+        )
+    from scipy import stats
+
+    d = a - b
+    n = len(d)
+    mean = float(np.mean(d))
+    std = float(np.std(d, ddof=1))
+    if np.ptp(d) <= 1e-12:  # the same difference on every seed (to rounding): no spread to test against
+        low = high = mean
+        p_value = 1.0 if abs(mean) <= 1e-12 else 0.0
+    else:
+        half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * std / math.sqrt(n)
+        low, high = mean - half, mean + half
+        p_value = float(stats.ttest_rel(a, b).pvalue)
+    return {"mean": mean, "std": std, "low": float(low), "high": float(high), "p_value": p_value, "n": n,
+            "wins": int(np.sum(d > 0)), "losses": int(np.sum(d < 0)), "ties": int(np.sum(d == 0))}
+
+
 # ---------------------------------------------------------------- transfer summaries
 def _check_accuracy(value, name: str) -> np.ndarray:
+    raw = np.asarray(value)
+    if raw.dtype.kind not in "biuf":  # strings ("0.9"), objects: numpy would parse or fail later
+        raise ValueError(f"{name} must be an accuracy in [0, 1] (a number or an array of numbers), got {value!r}")
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

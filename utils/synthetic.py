@@ -174,6 +174,20 @@ def _blur(images: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
     return np.matmul(np.matmul(k, images), k.transpose(0, 2, 1))
 
 
+def _restrict_to_fonts(bank, bank_labels, bank_fonts, fonts, charset):
+    """The rows of a glyph bank drawn from ``fonts`` (order kept, so labels stay sorted)."""
+    if isinstance(fonts, str) or not all(isinstance(f, str) for f in fonts) or not fonts:
+        raise ValueError(f"fonts must be a non-empty sequence of font file names, got {fonts!r}")
+    unknown = sorted(set(fonts) - set(FONT_FILES))
+    if unknown:
+        raise ValueError(f"unknown font file(s) {unknown}; choose among utils.synthetic.FONT_FILES")
+    keep = np.isin(np.asarray(bank_fonts), list(fonts))
+    missing = [charset[c] for c in range(len(charset)) if not np.any(keep & (bank_labels == c))]
+    if missing:
+        raise ValueError(f"none of the fonts {list(fonts)} has a glyph for {missing}; add a font that does")
+    return bank[keep], bank_labels[keep]
+
+
 def render_characters(
     n: int,
     chars: str = "letters",
@@ -183,6 +197,7 @@ def render_characters(
     value_range: tuple[float, float] = (0.0, 16.0),
     quantize: bool = True,
     config: RenderConfig | None = None,
+    fonts: tuple[str, ...] | list[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Render ``n`` randomly distorted characters, balanced over the classes.
 
@@ -205,6 +220,10 @@ def render_characters(
         Round to integer grey levels, as the digits are.
     config : RenderConfig or None
         Distortion ranges; ``None`` uses the defaults.
+    fonts : sequence of str or None
+        Font files (names from ``FONT_FILES``) to draw the glyphs from, e.g. to keep some
+        fonts apart for validation; ``None`` uses every font that has the glyph. Every
+        character must exist in at least one of them.
 
     Returns
     -------
@@ -228,7 +247,9 @@ def render_characters(
     if not hi > lo:
         raise ValueError(f"value_range must be (low, high) with high > low, got {value_range!r}")
     cfg = config or RenderConfig()
-    bank, bank_labels, _ = glyph_bank(charset)
+    bank, bank_labels, bank_fonts = glyph_bank(charset)
+    if fonts is not None:
+        bank, bank_labels = _restrict_to_fonts(bank, bank_labels, bank_fonts, fonts, charset)
     rng = np.random.default_rng(seed)
 
     y = rng.permutation(np.arange(n) % len(charset))
