@@ -14,7 +14,7 @@ def _reference_workload(monkeypatch):
     """The reference workload takes seconds; these tests use a fixed stand-in (tests/test_reference.py runs it)."""
     from utils import reference
 
-    monkeypatch.setattr(reference, "measure", lambda repeats=3: 2 * reference.BASELINE_SECONDS)
+    monkeypatch.setattr(reference, "measure", lambda repeats=5: 2 * reference.BASELINE_SECONDS)
 
 
 def _notebook(path, *sources):
