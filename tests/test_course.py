@@ -33,7 +33,7 @@ def test_execute_notebook_writes_outputs_and_measures_the_kernel(tmp_path):
     path = _notebook(tmp_path / "01_ok.ipynb", "x = bytearray(30 * 1024 * 1024)\nprint(6 * 7)")
     run = course.execute_notebook(path, timeout=60)
     assert run.error is None and run.notebook == "01_ok.ipynb"
-    assert 0 < run.seconds < 60
+    assert run.seconds > 0  # measured, not bounded: a busy machine may be slow
     assert 30 * 1024**2 < run.peak_rss_bytes < 2 * 1024**3  # the kernel held the 30 MiB
     outputs = nbformat.read(path, as_version=4).cells[0].outputs
     assert outputs[0]["text"].strip() == "42"
