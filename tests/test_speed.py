@@ -5,7 +5,7 @@ import pytest
 
 import utils
 from utils.features import feature_cache_key
-from utils.speed import MIXED_ENV, XLA_ENV, configure_speed, reset_speed, speed_settings
+from utils.speed import BLAS_ENV, MIXED_ENV, XLA_ENV, configure_speed, reset_speed, speed_settings
 
 tf = utils.import_tensorflow()
 import keras  # noqa: E402
@@ -15,6 +15,9 @@ import keras  # noqa: E402
 def _no_speed_env(monkeypatch):
     monkeypatch.delenv(MIXED_ENV, raising=False)
     monkeypatch.delenv(XLA_ENV, raising=False)
+    monkeypatch.delenv(BLAS_ENV, raising=False)
+    yield
+    reset_speed()
 
 
 @pytest.mark.parametrize("gpu", [True, False])
@@ -24,6 +27,39 @@ def test_default_follows_the_gpu(gpu):
     assert speed_settings() == settings
     assert keras.mixed_precision.global_policy().name == ("mixed_float16" if gpu else "float32")
     assert ("GPU is visible" if gpu else "no GPU") in settings.describe()
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+
+
+def test_blas_is_limited_to_one_thread_and_reset_restores_it():
+    before = _blas_threads()
+    settings = configure_speed(gpu=False)
+    assert settings.blas_threads == 1 and _blas_threads() == {1}
+    reset_speed()
+    assert _blas_threads() == before
+
+
+def test_blas_threads_from_the_environment_or_the_call(monkeypatch):
+    monkeypatch.setenv(BLAS_ENV, "2")
+    assert configure_speed(gpu=False).blas_threads == 2 and _blas_threads() == {2}
+    assert configure_speed(gpu=False, blas_threads=1).blas_threads == 1 and _blas_threads() == {1}
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_bad_blas_threads_in_the_environment_say_what_to_set(monkeypatch, value):
+    monkeypatch.setenv(BLAS_ENV, value)
+    with pytest.raises(ValueError, match="TL_BLAS_THREADS must be a positive whole number"):
+        configure_speed(gpu=False)
+
+
+@pytest.mark.parametrize("value", [0, True, 1.0, "1"])
+def test_bad_blas_threads_argument(value):
+    with pytest.raises(ValueError, match="blas_threads must be a positive int"):
+        configure_speed(gpu=False, blas_threads=value)
 
 
 def test_reset_goes_back_to_float32():

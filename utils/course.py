@@ -314,11 +314,15 @@ def costs_markdown(runs, machine: str | None = None, reference_seconds: float | 
 
     With ``reference_seconds``, each time is also given as a multiple of the reference workload.
     """
+    from .reference import BASELINE_SECONDS, scale
+
+    factor = scale(reference_seconds)  # the same scaled budgets as check_budgets
     ref = f" | × reference ({reference_seconds:.2f} s)" if reference_seconds else ""
     lines = [f"| notebook | wall time{ref} | peak memory (kernel RSS) | within budget |",
              "|---|---|---|---|" + ("---|" if reference_seconds else "")]
     for run in runs:
-        ok = run.error is None and run.seconds <= NOTEBOOK_SECONDS and run.peak_rss_bytes <= PEAK_RSS_BYTES
+        ok = (run.error is None and run.seconds <= NOTEBOOK_SECONDS * factor
+              and run.peak_rss_bytes <= PEAK_RSS_BYTES)
         ratio = f" | {run.seconds / reference_seconds:.1f}" if reference_seconds else ""
         lines.append(f"| {run.notebook} | {run.seconds:.0f} s{ratio} | {run.peak_rss_gb:.2f} GiB | "
                      f"{'yes' if ok else '**no**'} |")
@@ -326,10 +330,13 @@ def costs_markdown(runs, machine: str | None = None, reference_seconds: float | 
     whole = round(total)
     ratio = f" | **{total / reference_seconds:.1f}**" if reference_seconds else ""
     lines.append(f"| **all notebooks** | **{whole // 60} min {whole % 60:02d} s**{ratio} | | "
-                 f"{'yes' if total <= COURSE_SECONDS else '**no**'} |")
+                 f"{'yes' if total <= COURSE_SECONDS * factor else '**no**'} |")
     lines.append("")
+    scaled = (f" On this run's machine, where the reference workload took {reference_seconds:.2f} s against "
+              f"{BASELINE_SECONDS} s where the budgets were set, they scale to {NOTEBOOK_SECONDS * factor:.0f} s "
+              f"per notebook and {COURSE_SECONDS * factor / 60:.1f} min in all." if reference_seconds else "")
     lines.append(f"Budgets: {NOTEBOOK_SECONDS:.0f} s and {PEAK_RSS_BYTES / 1024**3:.0f} GiB per notebook, "
-                 f"{COURSE_SECONDS / 60:.0f} min in all." + (f" Measured on {machine}." if machine else ""))
+                 f"{COURSE_SECONDS / 60:.0f} min in all.{scaled}" + (f" Measured on {machine}." if machine else ""))
     return "\n".join(lines) + "\n"
 
 
