@@ -17,9 +17,14 @@ os.environ.setdefault("TL_RESULTS_DIR", os.path.join(os.environ["TL_CACHE_DIR"],
 # keep Keras from writing into ~/.keras during tests
 os.environ.setdefault("KERAS_HOME", os.path.join(os.environ["TL_CACHE_DIR"], "keras"))
 
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 from utils.netguard import forbid_network  # noqa: E402
 
 forbid_network()
+# one BLAS thread, as the notebooks run (utils.speed): several threads made small scikit-learn fits
+# many times slower on the 2-core test machine
+threadpool_limits(limits=1, user_api="blas")
 
 # time and memory of every notebook nbval runs, checked against the course budgets
 pytest_plugins = ["utils.nbbudget", "pytester"]
