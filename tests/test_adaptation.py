@@ -185,9 +185,9 @@ def _is_stat(variable):
 
 def test_adabn_changes_only_batchnorm_statistics():
     model = _small_net()
-    before = {v.path: np.array(v) for v in model.weights}
+    before = {v.path: v.numpy() for v in model.weights}
     assert adabn(model, _target()) == 2
-    after = {v.path: np.array(v) for v in model.weights}
+    after = {v.path: v.numpy() for v in model.weights}
     stats = [p for p in before if "moving" in p]
     assert len(stats) == 4
     for path in before:

@@ -82,7 +82,7 @@ def test_l2sp_rejects_no_variables():
 
 
 def bn_stats(backbone):
-    return [np.array(w) for layer in backbone.layers if "bn" in layer.name for w in layer.non_trainable_weights]
+    return [w.numpy() for layer in backbone.layers if "bn" in layer.name for w in layer.non_trainable_weights]
 
 
 def test_unfrozen_backbone_updates_batchnorm_statistics_in_training_mode():
@@ -130,7 +130,7 @@ def test_sgd_groups_move_each_block_by_its_own_rate():
     groups = discriminative_learning_rates(
         [*glyphnet_blocks(backbone), [model.get_layer("head")]], base_rate=0.1, decay=0.1, optimizer="sgd"
     )
-    before = {id(v): np.array(v) for _, vs, _ in groups for v in vs}
+    before = {id(v): v.numpy() for _, vs, _ in groups for v in vs}
     import keras
 
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
@@ -145,7 +145,7 @@ def test_sgd_groups_move_each_block_by_its_own_rate():
         for v in vs:
             g = np.array(grads[id(v)])
             if np.abs(g).max() > 0:
-                np.testing.assert_allclose(before[id(v)] - np.array(v), rate * g, rtol=1e-3, atol=1e-7)
+                np.testing.assert_allclose(before[id(v)] - v.numpy(), rate * g, rtol=1e-3, atol=1e-7)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

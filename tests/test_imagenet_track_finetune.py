@@ -20,7 +20,7 @@ def test_notebook_02_imagenet_track_calls():
     model = keras.Model(inputs, outputs)
     groups = utils.discriminative_learning_rates([*utils.backbone_blocks(backbone), [model.layers[-1]]], 1e-3, 0.3)
     assert [round(rate, 6) for _, _, rate in groups] == [2.7e-05, 9e-05, 3e-04, 1e-03]
-    stats = [np.array(w) for w in backbone.non_trainable_weights]
+    stats = [w.numpy() for w in backbone.non_trainable_weights]
     penalty = utils.L2SP(backbone.trainable_variables, alpha=0.1)
     trainer = utils.GraphTrainer(model, groups, penalty=penalty)
     history = trainer.fit(x, y, epochs=1, batch_size=4)

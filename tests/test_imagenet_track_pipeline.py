@@ -47,7 +47,7 @@ def test_notebook_01_imagenet_track_calls(photo_folder, tmp_path):
     inputs = keras.Input(x["train"].shape[1:])
     outputs = keras.layers.Dense(data.n_classes, activation="softmax")(backbone(inputs, training=False))
     model = keras.Model(inputs, outputs)
-    before = [np.array(w) for w in backbone.weights]
+    before = [w.numpy() for w in backbone.weights]
     history = utils.train_in_graph(model, preprocess(np.array(x["train"])), y["train"], epochs=1, batch_size=8)
     assert len(history["loss"]) == 1
     for old, new in zip(before, backbone.weights, strict=True):

@@ -42,7 +42,7 @@ def _backbone_and_head(*, trainable, training, width=2, seed=0):
 
 def _bn_stats(model):
     return [
-        np.array(v)
+        v.numpy()
         for layer in model.layers
         if "_bn" in layer.name
         for v in (layer.moving_mean, layer.moving_variance)
@@ -84,14 +84,14 @@ def test_from_logits_trains_a_model_without_softmax():
 def test_frozen_backbone_is_bitwise_unchanged_and_the_head_is_trained():
     x, y = _images()
     model, backbone = _backbone_and_head(trainable=False, training=False)
-    backbone_before = [np.array(w) for w in backbone.weights]
+    backbone_before = [w.numpy() for w in backbone.weights]
     assert any("moving_mean" in w.path for w in backbone.weights)
-    head_before = [np.array(w) for w in model.get_layer("head").weights]
+    head_before = [w.numpy() for w in model.get_layer("head").weights]
     train_in_graph(model, x, y, epochs=3, batch_size=8, optimizer=None)
     for before, weight in zip(backbone_before, backbone.weights):
-        np.testing.assert_array_equal(before, np.array(weight), err_msg=weight.path)
+        np.testing.assert_array_equal(before, weight.numpy(), err_msg=weight.path)
     for before, weight in zip(head_before, model.get_layer("head").weights):
-        assert not np.array_equal(before, np.array(weight)), f"{weight.path} was not trained"
+        assert not np.array_equal(before, weight.numpy()), f"{weight.path} was not trained"
 
 
 def test_batchnorm_stays_in_inference_mode_in_a_frozen_backbone_called_with_training_false():
@@ -123,7 +123,7 @@ def _seeded_run(seed):
     x, y = _images(seed=1)
     model, _ = _backbone_and_head(trainable=True, training=None, seed=seed)
     history = train_in_graph(model, x, y, epochs=3, batch_size=8, seed=seed)
-    return history, [np.array(w) for w in model.weights]
+    return history, [w.numpy() for w in model.weights]
 
 
 def test_training_is_repeatable_under_a_seed():

@@ -60,7 +60,7 @@ class GradientReversal(keras.layers.Layer):
     @property
     def lambda_(self) -> float:
         """The current strength of the reversed gradient."""
-        return float(keras.ops.convert_to_numpy(self.strength))
+        return float(self.strength.numpy())
 
     def set_lambda(self, value: float) -> None:
         """Change the strength (e.g. from :func:`dann_lambda` at every step)."""

@@ -41,7 +41,7 @@ class L2SP:
         if not self.variables:
             raise ValueError("L2SP needs at least one variable to regularise")
         self.alpha = float(alpha)
-        self.reference = [tf.constant(np.array(v)) for v in self.variables]
+        self.reference = [tf.constant(v.numpy()) for v in self.variables]
 
     def __call__(self):
         import tensorflow as tf
@@ -51,7 +51,7 @@ class L2SP:
 
     def distance(self) -> float:
         """Euclidean distance of the current weights from the starting point (no alpha)."""
-        return float(np.sqrt(sum(np.sum((np.array(v) - np.array(w0)) ** 2)
+        return float(np.sqrt(sum(np.sum((v.numpy() - w0.numpy()) ** 2)
                                  for v, w0 in zip(self.variables, self.reference, strict=True))))
 
 

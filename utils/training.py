@@ -93,7 +93,7 @@ class GraphTrainer:
         self.groups = groups
         self.optimizer = groups[0][0]
         # step 0, zero moments and the rates, to start again from in reset()
-        self._optimizer_start = [[np.array(v) for v in opt.variables] for opt, _ in groups]
+        self._optimizer_start = [[v.numpy() for v in opt.variables] for opt, _ in groups]
         self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
         variables = [v for _, group in groups for v in group]
         sizes = [len(group) for _, group in groups]
