@@ -82,3 +82,12 @@ def test_make_test_judges_time_loosely_and_memory_strictly(monkeypatch):
     assert nbbudget._limits["course_seconds"] == nbbudget.TIME_SLACK * 900.0
     assert nbbudget._limits["peak_rss_bytes"] == 2 * 1024**3
     nbbudget._limits.clear()
+
+
+def test_the_loose_check_gives_a_slower_machine_more_time_but_never_less_to_a_faster_one():
+    from utils.nbbudget import budget_scale
+    from utils.reference import BASELINE_SECONDS
+
+    assert budget_scale(None) == 1.0
+    assert budget_scale(2 * BASELINE_SECONDS) == pytest.approx(2.0)
+    assert budget_scale(BASELINE_SECONDS / 2) == 1.0
