@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from .course import NotebookRun, budget_limits, check_budgets
-from .reference import BASELINE_SECONDS
+from .reference import BASELINE_SECONDS, scale
 
 TIME_SLACK = 3.0
 
@@ -123,17 +123,18 @@ def _reference_seconds() -> float | None:
     return _reference[0] if _reference else None
 
 
+def _never_faster(reference_seconds: float | None) -> float | None:
+    """The reference time the loose check judges by: the measured one, but never below the baseline."""
+    return None if reference_seconds is None else max(float(reference_seconds), BASELINE_SECONDS)
+
+
 def budget_scale(reference_seconds: float | None) -> float:
     """How much the time budgets grow on this machine: the reference's ratio to the baseline, never below 1."""
-    if reference_seconds is None:
-        return 1.0
-    return max(1.0, float(reference_seconds) / BASELINE_SECONDS)
+    return scale(_never_faster(reference_seconds))
 
 
 def _problems() -> list[str]:
-    reference = _reference_seconds()
-    scaled = None if reference is None else budget_scale(reference) * BASELINE_SECONDS
-    return check_budgets(list(_runs.values()), **_limits, reference_seconds=scaled)
+    return check_budgets(list(_runs.values()), **_limits, reference_seconds=_never_faster(_reference_seconds()))
 
 
 def pytest_sessionfinish(session, exitstatus):

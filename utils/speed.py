@@ -31,6 +31,8 @@ import os
 import sys
 from dataclasses import dataclass
 
+from ._checks import is_int_at_least
+
 MIXED_ENV = "TL_MIXED_PRECISION"
 XLA_ENV = "TL_XLA"
 BLAS_ENV = "TL_BLAS_THREADS"
@@ -93,9 +95,9 @@ def _blas_threads(explicit: int | None) -> int:
         if not value.isdigit() or int(value) < 1:
             raise ValueError(f"{BLAS_ENV} must be a positive whole number of threads, got {value!r}")
         return int(value)
-    if isinstance(explicit, bool) or not isinstance(explicit, int) or explicit < 1:
+    if not is_int_at_least(explicit, 1):
         raise ValueError(f"blas_threads must be a positive int or None, got {explicit!r}")
-    return explicit
+    return int(explicit)
 
 
 def configure_speed(
