@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -400,7 +401,7 @@ def write_table(path: Path | str, rows: list[dict], runs, reference_seconds: flo
             run["reference_ratio"] = round(run["seconds"] / reference_seconds, 2)
     data = {"machine": machine_description(), "runs": runs_out, "results": rows}
     if reference_seconds:
-        data["reference"] = {"workload": "utils.reference: 3 epochs of a small CNN on 2,048 fixed 16x16 images",
+        data["reference"] = {"workload": "utils.reference: fit, a compiled training step and a logistic regression on fixed data",
                              "seconds": round(reference_seconds, 3), "baseline_seconds": BASELINE_SECONDS}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -483,24 +484,29 @@ def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None 
             table = cache_dir("course") / f"{track}.json"
         if not os.environ.get("TL_RESULTS_DIR"):
             env["TL_RESULTS_DIR"] = str(cache_dir("course", f"{track}-results"))
-    reference = None
-    if track == "offline":
+    samples = []  # the reference workload, timed before, halfway through and after the notebooks
+
+    def sample_reference():
         from .reference import measure
 
-        reference = measure()
-        log(f"reference workload: {reference:.2f} s")
+        samples.append(measure())
+        log(f"reference workload: {samples[-1]:.2f} s")
+
+    if track == "offline":
+        sample_reference()
     runs = []
-    for path in paths:
+    for i, path in enumerate(paths):
         log(f"== {path.name}")
         run = execute_notebook(path, timeout=timeout, write=write, env=env)
         runs.append(run)
         status = "ok" if run.error is None else f"FAILED: {run.error}"
         log(f"   {run.seconds:.0f} s, peak {run.peak_rss_gb:.2f} GiB, {status}")
-    if reference is not None:  # measured before and after: a machine whose load changes meanwhile is averaged
-        from .reference import measure
-
-        reference = (reference + measure()) / 2
-        log(f"reference workload: {reference:.2f} s (mean of before and after)")
+        if samples and (i == len(paths) // 2 - 1 or i == len(paths) - 1):
+            sample_reference()
+    # the median of the samples: a machine whose load changes during the run is judged by its typical speed
+    reference = float(statistics.median(samples)) if samples else None
+    if reference is not None:
+        log(f"reference workload: {reference:.2f} s (median of {len(samples)} samples)")
     problems = check_budgets(runs, **limits, reference_seconds=reference) if track == "offline" else [
         f"{r.notebook} failed: {r.error}" for r in runs if r.error is not None]
     if all(r.error is None for r in runs):
