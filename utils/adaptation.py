@@ -1,9 +1,16 @@
 """Building blocks of unsupervised domain adaptation (notebook 03).
 
-The training loops of the methods stay in the notebook; this module holds the parts
-no library provides: the gradient reversal layer of DANN and its schedule, the CORAL
-and MMD alignment losses, AdaBN (BatchNorm statistics recomputed on target data) and
-the proxy A-distance between two sets of features.
+The training loops of the methods stay in the notebook; this module holds their parts:
+the gradient reversal layer of DANN and its schedule, the CORAL and MMD alignment losses,
+AdaBN (BatchNorm statistics recomputed on target data) and the proxy A-distance between
+two sets of features.
+
+Further reading: ADAPT (``pip install adapt``; de Mathelin et al., "ADAPT: Awesome Domain
+Adaptation Python Toolbox", 2021, https://adapt-python.github.io/adapt/) ships DANN, Deep
+CORAL, MDD and many other methods as ready-made estimators. The course writes its methods
+itself instead, for two reasons: a learner should see the few lines that make each method
+(the loss, the reversed gradient), and ADAPT was written for TensorFlow 2 with Keras 2, so
+its support of Keras 3 is partial.
 
 References
 ----------
@@ -22,8 +29,8 @@ import math
 import numpy as np
 
 from ._checks import is_int_at_least
+from .course.quiet import import_tensorflow
 from .finetune import _all_layers
-from .quiet import import_tensorflow
 
 tf = import_tensorflow()
 import keras  # noqa: E402  (after the quiet TensorFlow import)

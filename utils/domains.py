@@ -124,18 +124,18 @@ def load_domain_task(
         Backbone weights; ``None`` gives random weights (tests).
     directory : path or None
         imagenet track only: a folder holding ``train_32x32.mat`` and ``mnist.npz``
-        (see :func:`utils.data.load_svhn_mnist`); ``None`` downloads them once.
+        (see :func:`utils.web_data.load_svhn_mnist`); ``None`` downloads them once.
     image_size : int
         imagenet track only: side the 32x32 images are resized to inside the backbone.
     **pair_options
-        imagenet track only: passed to :func:`utils.data.load_svhn_mnist` (``n_target``,
+        imagenet track only: passed to :func:`utils.web_data.load_svhn_mnist` (``n_target``,
         ``n_test``, ``n_source_val``, ``seed``).
 
     Returns
     -------
     DomainTask
     """
-    from .track import VALID_TRACKS
+    from .course.track import VALID_TRACKS
 
     if track not in VALID_TRACKS:
         raise ValueError(f"track must be one of {VALID_TRACKS}, got {track!r}")
@@ -184,7 +184,7 @@ def _imagenet_task(n_source, weights, directory, image_size, pair_options):
     import keras
 
     from .backbones import load_backbone
-    from .data import load_svhn_mnist
+    from .web_data import load_svhn_mnist
 
     if not is_int_at_least(image_size, 32):
         raise ValueError(f"image_size must be an integer >= 32, got {image_size!r}")

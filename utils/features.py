@@ -131,8 +131,8 @@ def cached_features(
     """
     from pathlib import Path
 
-    from .paths import atomic_write
-    from .paths import cache_dir as _cache_dir
+    from .course.paths import atomic_write
+    from .course.paths import cache_dir as _cache_dir
 
     folder = Path(cache_dir) if cache_dir is not None else _cache_dir("features")
     folder.mkdir(parents=True, exist_ok=True)

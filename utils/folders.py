@@ -154,7 +154,7 @@ def _good_file_view(good: dict[str, list[Path]]) -> Path:
     """A folder of symbolic links to the readable files, keyed by their paths, written atomically."""
     import hashlib
 
-    from .paths import cache_dir
+    from .course.paths import cache_dir
 
     listing = "\n".join(f"{name}/{p.resolve()}" for name, files in good.items() for p in files)
     view = cache_dir("image_views") / hashlib.sha256(listing.encode()).hexdigest()[:16]

@@ -53,13 +53,13 @@ class GraphTrainer:
     penalty : callable or None
         Returns a scalar added to the loss at every step (e.g. :class:`utils.finetune.L2SP`).
     jit_compile : bool or None
-        Compile each training step with XLA; ``None`` follows :func:`utils.speed.speed_settings`
+        Compile each training step with XLA; ``None`` follows :func:`utils.course.speed.speed_settings`
         (on with a GPU, off on the CPU).
 
     Notes
     -----
     When the model computes in float16 (built under Keras' ``mixed_float16`` policy, see
-    :func:`utils.speed.configure_speed`), the loss is scaled before the gradient so small
+    :func:`utils.course.speed.configure_speed`), the loss is scaled before the gradient so small
     float16 gradients do not underflow: one dynamic scale for all optimiser groups, halved
     and the step skipped when a gradient is not finite, doubled after 2,000 good steps
     (:attr:`loss_scale`). The output is cast to float32 before the loss; build the model's
@@ -70,7 +70,7 @@ class GraphTrainer:
         import keras
         import tensorflow as tf
 
-        from .speed import speed_settings
+        from .course.speed import speed_settings
 
         if not model.trainable_variables:
             raise ValueError(f"{model.name} has no trainable variables; unfreeze a layer or add a head")
@@ -243,7 +243,7 @@ def train_in_graph(
     penalty : callable or None
         Added to the loss at every step (see :class:`GraphTrainer`).
     jit_compile : bool or None
-        XLA; ``None`` follows :func:`utils.speed.speed_settings`.
+        XLA; ``None`` follows :func:`utils.course.speed.speed_settings`.
 
     Returns
     -------

@@ -43,3 +43,8 @@ def import_tensorflow():
         tf.config.list_physical_devices("GPU")
     import_tensorflow._done = True
     return tf
+
+
+def gpu_available() -> bool:
+    """Return True when TensorFlow can see at least one GPU."""
+    return bool(import_tensorflow().config.list_physical_devices("GPU"))

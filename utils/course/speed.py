@@ -31,7 +31,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from ._checks import is_int_at_least
+from .._checks import is_int_at_least
 
 MIXED_ENV = "TL_MIXED_PRECISION"
 XLA_ENV = "TL_XLA"
@@ -133,7 +133,7 @@ def configure_speed(
     if gpu is None and (
         (mixed_precision is None and env_mixed is None) or (jit_compile is None and env_xla is None)
     ):
-        from .track import gpu_available
+        from .quiet import gpu_available
 
         gpu = gpu_available()
     default_reason = "a GPU is visible" if gpu else "no GPU: float32 and no XLA are faster on a CPU"
