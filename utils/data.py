@@ -21,7 +21,14 @@ SPLIT_SEED = 0
 
 @dataclass(frozen=True)
 class Split:
-    """Images ``x`` of shape (n, 8, 8, 1), float32 in [0, 16], and int labels ``y``."""
+    """Images ``x`` of shape (n, 8, 8, 1), float32 in [0, 16], and int labels ``y``.
+
+    Examples
+    --------
+    >>> split = Split(np.zeros((3, 8, 8, 1), "float32"), np.array([0, 1, 2]))
+    >>> len(split), split.x.shape, split.y.tolist(), split.flat.shape
+    (3, (3, 8, 8, 1), [0, 1, 2], (3, 64))
+    """
 
     x: np.ndarray
     y: np.ndarray
@@ -37,7 +44,16 @@ class Split:
 
 @dataclass(frozen=True)
 class DigitSplits:
-    """The fixed train / validation / test splits of the digits."""
+    """The fixed train / validation / test splits of the digits.
+
+    Examples
+    --------
+    >>> digits = load_digits_splits()
+    >>> len(digits.train), len(digits.val), len(digits.test)
+    (1077, 270, 450)
+    >>> digits.n_classes, digits.class_names[:3]
+    (10, ('0', '1', '2'))
+    """
 
     train: Split
     val: Split
@@ -66,6 +82,14 @@ def load_digits_splits(
     -------
     DigitSplits
         ``train``, ``val`` and ``test`` splits, and the class names "0".."9".
+
+    Examples
+    --------
+    >>> digits = load_digits_splits()
+    >>> digits.train.x.shape, digits.train.flat.shape, digits.test.y.shape
+    ((1077, 8, 8, 1), (1077, 64), (450,))
+    >>> float(digits.train.x.min()), float(digits.train.x.max())
+    (0.0, 16.0)
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -176,6 +200,13 @@ def make_dataset(
     Returns
     -------
     tf.data.Dataset
+
+    Examples
+    --------
+    >>> x, y = np.zeros((10, 8, 8, 1)), np.arange(10)
+    >>> ds = make_dataset(x, y, batch_size=4, shuffle=True, seed=0)
+    >>> [tuple(x_batch.shape) for x_batch, y_batch in ds]
+    [(4, 8, 8, 1), (4, 8, 8, 1), (2, 8, 8, 1)]
     """
     import tensorflow as tf
 
@@ -213,6 +244,12 @@ def load_faces_splits(*, image_size: int = 8, val_size: float = 0.2, test_size: 
     -------
     DigitSplits
         Images (n, image_size, image_size, 1) float32 in 0..16; classes ("non-face", "face").
+
+    Examples
+    --------
+    >>> faces = load_faces_splits()
+    >>> faces.class_names, faces.train.x.shape, len(faces.val), len(faces.test)
+    (('non-face', 'face'), (80, 8, 8, 1), 40, 80)
     """
     from skimage.data import lfw_subset
     from skimage.transform import resize

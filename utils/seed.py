@@ -27,6 +27,16 @@ def set_seed(seed: int, *, deterministic_ops: bool = False) -> int:
     -------
     int
         The seed, so ``seed = set_seed(0)`` reads naturally.
+
+    Examples
+    --------
+    >>> import random
+    >>> import numpy as np
+    >>> SEED = set_seed(0)
+    >>> draws = (random.random(), np.random.rand())
+    >>> _ = set_seed(SEED)
+    >>> (random.random(), np.random.rand()) == draws
+    True
     """
     if not is_int_at_least(seed, 0):
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")

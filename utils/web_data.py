@@ -54,6 +54,24 @@ def load_photo_splits(
     ------
     DatasetUnavailableError
         The download failed (no network); the message says where to put the files by hand.
+
+    Examples
+    --------
+    The imagenet track's call downloads tf_flowers (about 220 MB), so it is skipped here:
+
+    >>> flowers = load_photo_splits(image_size=96)  # doctest: +SKIP
+
+    Any class-per-sub-folder tree works offline, here 10 tiny grey images in each of two classes:
+
+    >>> import os, tempfile, PIL.Image
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for name in ("cats", "dogs"):
+    ...         os.mkdir(os.path.join(tmp, name))
+    ...         for i in range(10):
+    ...             PIL.Image.new("RGB", (12, 12), (20 * i,) * 3).save(os.path.join(tmp, name, f"{i}.png"))
+    ...     photos = load_photo_splits(tmp, image_size=16)
+    >>> photos.class_names, photos.train.x.shape, len(photos.val), len(photos.test)
+    (('cats', 'dogs'), (12, 16, 16, 3), 3, 5)
     """
     from PIL import Image
     from sklearn.model_selection import train_test_split
@@ -109,6 +127,15 @@ class DomainPair:
     ``target.y`` is kept only so a teacher can check results; the adaptation notebooks use
     ``target.x`` alone. ``target_test`` is for final evaluation only, and ``source_val``
     (held-out *source* images) is what model selection may use without target labels.
+
+    Examples
+    --------
+    :func:`load_svhn_mnist` returns the real pair; a toy one shows the fields:
+
+    >>> split = Split(np.zeros((4, 32, 32, 3), "float32"), np.arange(4))
+    >>> pair = DomainPair(split, split, split, split, class_names=("0", "1", "2", "3"), name="toy")
+    >>> pair.n_classes, pair.source.x.shape, pair.target.y.tolist()
+    (4, (4, 32, 32, 3), [0, 1, 2, 3])
     """
 
     source: Split
@@ -238,6 +265,14 @@ def load_svhn_mnist(
     DatasetUnavailableError
         A file is missing from ``directory``, could not be downloaded (no network; the message
         says where to place it by hand) or is not the expected format.
+
+    Examples
+    --------
+    Skipped here: the call downloads SVHN and MNIST (about 190 MB) on first use.
+
+    >>> pair = load_svhn_mnist(n_source=1000, n_target=1000, n_test=500, n_source_val=200)  # doctest: +SKIP
+    >>> pair.name, pair.source.x.shape, pair.target_test.x.shape  # doctest: +SKIP
+    ('SVHN -> MNIST', (1000, 32, 32, 3), (500, 32, 32, 3))
     """
     sizes = {"n_source": n_source, "n_source_val": n_source_val, "n_target": n_target, "n_test": n_test}
     for name, value in sizes.items():

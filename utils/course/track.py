@@ -19,7 +19,13 @@ GPU_HINT = ("No GPU visible. For a GPU (and the imagenet track): on Colab, Runti
 
 
 def in_colab() -> bool:
-    """Return True when running inside Google Colab."""
+    """Return True when running inside Google Colab.
+
+    Examples
+    --------
+    >>> in_colab()  # True inside Google Colab
+    False
+    """
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
 
 
@@ -83,6 +89,15 @@ def select_track(track: str | None = None, *, verbose: bool = True, gpu: bool | 
     -------
     str
         ``"offline"`` or ``"imagenet"``.
+
+    Examples
+    --------
+    >>> TRACK = select_track("offline", gpu=False)  # doctest: +ELLIPSIS
+    Track: offline (chosen in the notebook)
+    Speed: mixed precision off, XLA off (no GPU: float32 and no XLA are faster on a CPU)
+    No GPU visible. For a GPU (and the imagenet track): ...
+    >>> from utils.course.speed import reset_speed
+    >>> reset_speed()  # undo the speed settings select_track made
     """
     from .speed import configure_speed
 

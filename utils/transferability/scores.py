@@ -53,6 +53,15 @@ def h_score(features, y) -> float:
     ----------
     Bao et al., "An information-theoretic approach to transferability in task
     transfer learning", ICIP 2019.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 3, 60)
+    >>> good = np.eye(3)[y] + 0.5 * rng.normal(size=(60, 3))  # features that separate the classes
+    >>> noise = rng.normal(size=(60, 3))  # features that do not
+    >>> round(h_score(good, y), 3), round(h_score(noise, y), 3)  # higher is better
+    (1.233, 0.043)
     """
     features = _check_features(features)
     codes = _check_int_labels(y, features.shape[0], "y", min_classes=2)
@@ -105,6 +114,15 @@ def leep(source_probs, y) -> float:
     ----------
     Nguyen et al., "LEEP: A new measure to evaluate transferability of learned
     representations", ICML 2020.
+
+    Examples
+    --------
+    >>> from scipy.special import softmax
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 3, 60)
+    >>> source_probs = softmax(3 * np.eye(5)[y] + rng.normal(size=(60, 5)), axis=1)  # 5 source classes
+    >>> round(leep(source_probs, y), 3)
+    -0.359
     """
     theta = _check_source_probs(source_probs)
     codes = _check_int_labels(y, theta.shape[0], "y", min_classes=2)
@@ -148,6 +166,15 @@ def nce(source_labels, y) -> float:
     References
     ----------
     Tran et al., "Transferability and hardness of supervised classification tasks", ICCV 2019.
+
+    Examples
+    --------
+    >>> from scipy.special import softmax
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 3, 60)
+    >>> source_probs = softmax(3 * np.eye(5)[y] + rng.normal(size=(60, 5)), axis=1)  # 5 source classes
+    >>> round(nce(source_probs.argmax(axis=1), y), 3)
+    -0.067
     """
     z = np.asarray(source_labels)
     if z.ndim == 0:
