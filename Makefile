@@ -75,7 +75,7 @@ lock: setup
 ## end to end (errors fail; their numbers may differ in the last digits from the committed ones, so no output check)
 test-floor: check-python
 	test -x $(FLOOR)/bin/python || $(PYTHON) -m venv $(FLOOR)
-	$(FLOOR)/bin/python $(PIP) -c constraints/floor.txt $$($(PYTHON) -m utils.deps runtime dev)
+	$(FLOOR)/bin/python $(PIP) -c constraints/floor.txt $$($(PYTHON) -m utils.course.deps runtime dev)
 	$(FLOOR)/bin/python -c 'import tensorflow as tf, keras, numpy; print("floor:", "TensorFlow", tf.__version__, "Keras", keras.__version__, "NumPy", numpy.__version__)'
 	$(FLOOR)/bin/python -m pytest tests -m "not registry" -q
 	TL_RESULTS_DIR=$(CURDIR)/.cache/floor/results TL_BUDGET_NOTEBOOK_SECONDS=3600 TL_BUDGET_COURSE_SECONDS=7200 \

@@ -19,15 +19,15 @@ os.environ.setdefault("KERAS_HOME", os.path.join(os.environ["TL_CACHE_DIR"], "ke
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from utils.netguard import forbid_network  # noqa: E402
+from utils.course.netguard import forbid_network  # noqa: E402
 
 forbid_network()
-# one BLAS thread, as the notebooks run (utils.speed): several threads made small scikit-learn fits
+# one BLAS thread, as the notebooks run (utils.course.speed): several threads made small scikit-learn fits
 # many times slower on the 2-core test machine
 threadpool_limits(limits=1, user_api="blas")
 
 # time and memory of every notebook nbval runs, checked against the course budgets
-pytest_plugins = ["utils.nbbudget", "pytester"]
+pytest_plugins = ["utils.course.nbbudget", "pytester"]
 
 
 import pytest  # noqa: E402
@@ -37,6 +37,6 @@ import pytest  # noqa: E402
 def _float32_after_each_test():
     """A test that turns mixed precision on (select_track with gpu=True does) must not leak it."""
     yield
-    from utils.speed import reset_speed
+    from utils.course.speed import reset_speed
 
     reset_speed()

@@ -5,7 +5,7 @@ import pytest
 
 import utils
 from utils.adaptation import GradientReversal, adabn, coral_loss, dann_lambda, mmd_loss, proxy_a_distance
-from utils.quiet import import_tensorflow
+from utils.course.quiet import import_tensorflow
 
 tf = import_tensorflow()
 import keras  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from utils.deps import normalise
+from utils.course.deps import normalise
 
 pytestmark = pytest.mark.registry
 ROOT = Path(__file__).resolve().parents[1]

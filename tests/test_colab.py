@@ -1,4 +1,4 @@
-"""Tests of utils.colab: what a notebook's first cell installs on Colab, and the one repository address."""
+"""Tests of utils.course.colab: what a notebook's first cell installs on Colab, and the one repository address."""
 
 import json
 import re
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from utils import colab
-from utils.deps import declared
+from utils.course import colab
+from utils.course.deps import declared
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -130,7 +130,7 @@ def test_first_cell_clones_once_and_a_rerun_reuses_the_clone(path, tmp_path, mon
     code = _bootstrap(path)
     exec(code, {})  # first run on a hosted runtime: clone, then install what is missing
     assert [c[:2] for c in calls] == [["git", "clone"], [sys.executable, "-m"]]
-    assert calls[1][2:] == ["utils.colab", "install"]
+    assert calls[1][2:] == ["utils.course.colab", "install"]
     calls.clear()
     monkeypatch.chdir(tmp_path)  # a re-run of the cell: the clone is reused, never cloned again
     exec(code, {})
@@ -146,8 +146,8 @@ def test_every_notebook_asks_colab_for_a_gpu(path):
 def test_set_repo_rewrites_every_address(tmp_path):
     import shutil
 
-    (tmp_path / "utils").mkdir()
-    shutil.copy(ROOT / "utils" / "colab.py", tmp_path / "utils" / "colab.py")
+    (tmp_path / "utils" / "course").mkdir(parents=True)
+    shutil.copy(ROOT / "utils" / "course" / "colab.py", tmp_path / "utils" / "course" / "colab.py")
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns(".*"))
     changed = colab.set_repo("my-org/tl", tmp_path)
@@ -163,7 +163,7 @@ def test_set_repo_rewrites_every_address(tmp_path):
 def test_every_notebook_bootstraps_from_the_one_address(path):
     cells = json.loads(path.read_text())["cells"]
     setup = next("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    assert f'"{colab.COURSE_REPO}"' in setup and '"utils.colab", "install"' in setup
+    assert f'"{colab.COURSE_REPO}"' in setup and '"utils.course.colab", "install"' in setup
     badges = "".join(cells[1]["source"])
     slug = colab.COURSE_REPO.removeprefix("https://github.com/")
     assert f"colab.research.google.com/github/{slug}/blob/main/notebooks/{path.name}" in badges

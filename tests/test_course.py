@@ -7,14 +7,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils import course
-from utils.course import NotebookRun
+from utils.course import runner as course
+from utils.course.runner import NotebookRun
 
 
 @pytest.fixture(autouse=True)
 def _reference_workload(monkeypatch):
     """The reference workload takes seconds; these tests use a fixed stand-in (tests/test_reference.py runs it)."""
-    from utils import reference
+    from utils.course import reference
 
     monkeypatch.setattr(reference, "measure", lambda repeats=5: 2 * reference.BASELINE_SECONDS)
 
@@ -186,7 +186,7 @@ def test_run_course_on_a_tiny_notebook_writes_the_table_and_checks_budgets(tmp_p
 
 
 def test_time_budgets_scale_with_the_reference_workload():
-    from utils.reference import BASELINE_SECONDS
+    from utils.course.reference import BASELINE_SECONDS
 
     runs = [NotebookRun("01_a.ipynb", 300.0, 1)]
     assert any("over its budget of 180 s" in p for p in course.check_budgets(runs))
@@ -239,7 +239,7 @@ def test_budget_limits_read_the_environment_and_refuse_nonsense():
 
 
 def test_costs_markdown_judges_by_the_budgets_scaled_to_the_reference():
-    from utils.reference import BASELINE_SECONDS
+    from utils.course.reference import BASELINE_SECONDS
 
     runs = [NotebookRun("01_a.ipynb", 200, 1024**3)]
     slower = course.costs_markdown(runs, reference_seconds=2 * BASELINE_SECONDS)  # budget 360 s here
@@ -291,7 +291,7 @@ def test_command_line_run_fails_with_a_message_when_over_budget(tmp_path, monkey
 
 
 def test_the_reference_is_sampled_during_the_run_and_its_median_judges(tmp_path, monkeypatch):
-    from utils import reference
+    from utils.course import reference
 
     samples = iter([1.0, 5.0, 2.0])  # before, halfway (after the second of four notebooks), after
     monkeypatch.setattr(reference, "measure", lambda repeats=5: next(samples))

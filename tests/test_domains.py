@@ -6,7 +6,7 @@ from test_svhn_mnist import _write_fakes  # tests/ is on sys.path under pytest
 
 import utils
 from utils.adaptation import adabn, coral_loss
-from utils.quiet import import_tensorflow
+from utils.course.quiet import import_tensorflow
 
 tf = import_tensorflow()
 

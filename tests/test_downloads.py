@@ -1,4 +1,4 @@
-"""Tests of utils.downloads against an HTTP server on 127.0.0.1 serving generated files (no internet)."""
+"""Tests of utils.course.downloads against an HTTP server on 127.0.0.1 serving generated files (no internet)."""
 
 import functools
 import hashlib
@@ -10,8 +10,8 @@ import threading
 import numpy as np
 import pytest
 
-from utils.data import FLOWERS_URL, load_photo_splits
-from utils.downloads import DatasetUnavailableError, fetch, file_digest, origin
+from utils.course.downloads import DatasetUnavailableError, fetch, file_digest, origin
+from utils.web_data import FLOWERS_URL, load_photo_splits
 
 
 @pytest.fixture
@@ -75,12 +75,21 @@ def test_checksum_mismatch_is_refused_and_the_file_not_kept(cache, server):
     assert not (cache / "moved.bin").exists()
 
 
-def test_a_corrupted_cached_file_is_refused_and_deleted(cache):
+def test_a_corrupted_cached_file_is_never_read(cache, monkeypatch):
     cache.mkdir(parents=True)
     (cache / "old.bin").write_bytes(b"truncated")
-    with pytest.raises(DatasetUnavailableError, match="refused and deleted"):
+    monkeypatch.setenv("TL_DOWNLOAD_MIRROR", "http://127.0.0.1:9")  # no network: it cannot be downloaded again
+    with pytest.raises(DatasetUnavailableError, match="Could not download old.bin"):
         fetch("old.bin", "https://example.invalid/old.bin", _sha256(b"the full file"))
     assert not (cache / "old.bin").exists()
+
+
+def test_a_corrupted_cached_file_is_downloaded_again(cache, server):
+    root, _ = server
+    (root / "old.bin").write_bytes(b"the full file")
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "old.bin").write_bytes(b"truncated")
+    assert fetch("old.bin", "https://example.invalid/old.bin", _sha256(b"the full file")).read_bytes() == b"the full file"
 
 
 def test_unreachable_host_gives_one_clear_error(cache, monkeypatch):
@@ -132,7 +141,7 @@ def _flowers_archive() -> bytes:
 
 
 def test_photo_splits_download_extract_and_load(cache, server, monkeypatch):
-    import utils.data as data
+    import utils.web_data as data
 
     root, hits = server
     archive = _flowers_archive()

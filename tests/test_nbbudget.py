@@ -1,11 +1,11 @@
-"""The notebook budget check of make test (utils.nbbudget) and of make course (utils.course)."""
+"""The notebook budget check of make test (utils.course.nbbudget) and of make course (utils.course)."""
 
 import nbformat
 import pytest
 
-from utils.course import NotebookRun, check_budgets
-from utils.nbbudget import kernel_peak_rss_bytes
-from utils.paths import ROOT
+from utils.course.nbbudget import kernel_peak_rss_bytes
+from utils.course.paths import ROOT
+from utils.course.runner import NotebookRun, check_budgets
 
 
 def _notebook(path, source):
@@ -19,7 +19,7 @@ def tiny_notebook(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     monkeypatch.setenv("TL_SKIP_REFERENCE", "1")  # the reference workload is tested on its own (test_course)
     # the plugin is loaded as in the repository's conftest; nothing else of it is needed
-    pytester.makeconftest('pytest_plugins = ["utils.nbbudget"]\n')
+    pytester.makeconftest('pytest_plugins = ["utils.course.nbbudget"]\n')
     _notebook(pytester.path / "01_tiny.ipynb", "x = bytearray(50 * 1024 * 1024)\nprint(len(x))")
     return pytester
 
@@ -74,7 +74,7 @@ def test_check_budgets_names_each_problem():
 def test_make_test_judges_time_loosely_and_memory_strictly(monkeypatch):
     """A busy machine can make a notebook a few times slower: nbval fails only far beyond the time budget."""
     monkeypatch.setenv("TL_BUDGET_NOTEBOOK_SECONDS", "0.5")
-    import utils.nbbudget as nbbudget
+    import utils.course.nbbudget as nbbudget
 
     nbbudget._limits.clear()
     nbbudget.pytest_configure(None)
@@ -85,8 +85,8 @@ def test_make_test_judges_time_loosely_and_memory_strictly(monkeypatch):
 
 
 def test_the_loose_check_gives_a_slower_machine_more_time_but_never_less_to_a_faster_one():
-    from utils.nbbudget import budget_scale
-    from utils.reference import BASELINE_SECONDS
+    from utils.course.nbbudget import budget_scale
+    from utils.course.reference import BASELINE_SECONDS
 
     assert budget_scale(None) == 1.0
     assert budget_scale(2 * BASELINE_SECONDS) == pytest.approx(2.0)

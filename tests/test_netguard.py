@@ -1,4 +1,4 @@
-"""Tests of utils.netguard: inside the tests only loopback connections are allowed."""
+"""Tests of utils.course.netguard: inside the tests only loopback connections are allowed."""
 
 import socket
 import threading
@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
-from utils import netguard
-from utils.netguard import NetworkBlockedError
+from utils.course import netguard
+from utils.course.netguard import NetworkBlockedError
 
 
 def test_urlopen_to_the_internet_is_refused():

@@ -1,4 +1,4 @@
-"""Tests of utils.data.load_photo_splits (a folder of photos, split like the digits) and of
+"""Tests of utils.web_data.load_photo_splits (a folder of photos, split like the digits) and of
 utils.backbones.adapt_images with RGB photos."""
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 
 from utils import DigitSplits, load_photo_splits
 from utils.backbones import adapt_images
-from utils.data import FLOWERS_URL, DatasetUnavailableError
+from utils.web_data import FLOWERS_URL, DatasetUnavailableError
 
 CLASSES = ("tulips", "daisy", "roses")  # created out of order: the loader sorts them
 PER_CLASS = 12

@@ -1,10 +1,10 @@
-"""utils.reference: the fixed workload that turns notebook times into machine-independent ratios."""
+"""utils.course.reference: the fixed workload that turns notebook times into machine-independent ratios."""
 
 import math
 
 import pytest
 
-from utils import reference
+from utils.course import reference
 
 
 def test_the_workload_runs_in_a_child_process_and_reports_a_time():

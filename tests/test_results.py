@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from utils.results import RECORD_KEYS, write_results
+from utils.course.results import RECORD_KEYS, write_results
 
 
 def record(**changes):
@@ -71,7 +71,7 @@ def test_committed_results_follow_the_statistics_rules():
     checked is that the deterministic fits are one run and that no notebook types a std.)"""
     import re
 
-    from utils.paths import ROOT
+    from utils.course.paths import ROOT
 
     problems = []
     for path in sorted((ROOT / "results").glob("*.json")):

@@ -21,7 +21,7 @@ def test_every_requirement_is_pinned_exactly():
 
 
 def _pins(path):
-    from utils.deps import normalise
+    from utils.course.deps import normalise
 
     return {normalise(line.split("==")[0]): line.split("==")[1] for line in _requirement_lines(path)}
 
@@ -50,7 +50,7 @@ def _third_party_imports():
 
 
 def test_every_imported_module_is_declared():
-    from utils.deps import declared, distribution_of, requirement_name
+    from utils.course.deps import declared, distribution_of, requirement_name
 
     names = {requirement_name(r) for r in declared("runtime", "dev")}
     undeclared = sorted(m for m in _third_party_imports() if distribution_of(m) not in names)
@@ -60,7 +60,7 @@ def test_every_imported_module_is_declared():
 def test_the_lock_satisfies_the_declared_ranges():
     from packaging.requirements import Requirement
 
-    from utils.deps import declared, normalise
+    from utils.course.deps import declared, normalise
 
     pins = _pins(ROOT / "requirements.txt")
     for text in declared("runtime", "lab", "dev"):

@@ -1,11 +1,11 @@
-"""Tests of utils.speed and of GraphTrainer under mixed precision and XLA (run on the CPU)."""
+"""Tests of utils.course.speed and of GraphTrainer under mixed precision and XLA (run on the CPU)."""
 
 import numpy as np
 import pytest
 
 import utils
+from utils.course.speed import BLAS_ENV, MIXED_ENV, XLA_ENV, configure_speed, reset_speed, speed_settings
 from utils.features import feature_cache_key
-from utils.speed import BLAS_ENV, MIXED_ENV, XLA_ENV, configure_speed, reset_speed, speed_settings
 
 tf = utils.import_tensorflow()
 import keras  # noqa: E402

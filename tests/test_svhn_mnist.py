@@ -1,4 +1,4 @@
-"""Tests of utils.data.load_svhn_mnist with small fake SVHN / MNIST files (no network, no real data).
+"""Tests of utils.web_data.load_svhn_mnist with small fake SVHN / MNIST files (no network, no real data).
 
 Every fake image is constant-valued and encodes its own index, so the tests can tell which
 images a split holds and check that images and labels stay paired.
@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from utils.data import MNIST_URL, SVHN_URL, DatasetUnavailableError, DomainPair, Split, load_svhn_mnist
+from utils.data import Split
+from utils.web_data import MNIST_URL, SVHN_URL, DatasetUnavailableError, DomainPair, load_svhn_mnist
 
 N_SVHN, N_MNIST_TRAIN, N_MNIST_TEST = 60, 50, 30
 MNIST_TEST_OFFSET = 100  # fake MNIST test image j has grey level 100 + j
@@ -206,8 +207,8 @@ def test_without_network_the_download_fails_with_one_clear_error(fresh_cache, mo
 
 def _trust_fakes(fake_dir, monkeypatch):
     """Make the loader accept the fake files' checksums (it checks every file it reads from the cache)."""
-    import utils.data as data
-    from utils.downloads import file_digest
+    import utils.web_data as data
+    from utils.course.downloads import file_digest
 
     monkeypatch.setitem(data._FILE_HASHES, "train_32x32.mat", file_digest(fake_dir / "train_32x32.mat", "md5"))
     monkeypatch.setitem(data._FILE_HASHES, "mnist.npz", file_digest(fake_dir / "mnist.npz", "sha256"))
@@ -220,7 +221,10 @@ def test_mnist_download_failure_names_mnist(fake_dir, fresh_cache, monkeypatch):
     (fresh_cache / "downloads").mkdir(parents=True)
     shutil.copy(fake_dir / "train_32x32.mat", fresh_cache / "downloads" / "train_32x32.mat")
 
-    def no_network(fname, origin, **kwargs):
+    def no_network(fname, origin, *, cache_dir, cache_subdir, **kwargs):
+        cached = Path(cache_dir) / cache_subdir / fname
+        if cached.is_file():  # as keras.utils.get_file: a cached copy (its hash checked) needs no network
+            return str(cached)
         raise Exception("URL fetch failure")
 
     monkeypatch.setattr(keras.utils, "get_file", no_network)
@@ -235,11 +239,12 @@ def test_downloads_land_in_the_cache_and_are_reused(fake_dir, fresh_cache, monke
 
     calls = []
 
-    def fake_get_file(fname, origin, *, cache_dir, cache_subdir, **kwargs):
-        calls.append(fname)
+    def fake_get_file(fname, origin, *, cache_dir, cache_subdir, file_hash, **kwargs):
         folder = Path(cache_dir) / cache_subdir
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copy(fake_dir / fname, folder / fname)
+        if not (folder / fname).is_file():  # as keras.utils.get_file: download only what the cache lacks
+            calls.append(fname)
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy(fake_dir / fname, folder / fname)
         return str(folder / fname)
 
     _trust_fakes(fake_dir, monkeypatch)

@@ -1,9 +1,9 @@
-"""Tests of utils.track: choosing the course track in one place."""
+"""Tests of utils.course.track: choosing the course track in one place."""
 
 import pytest
 
 from utils import VALID_TRACKS, in_colab, select_track
-from utils.track import ENV_VAR, resolve_track
+from utils.course.track import ENV_VAR, resolve_track
 
 
 def test_valid_tracks_are_offline_and_imagenet():
@@ -51,7 +51,7 @@ def test_blank_env_counts_as_unset(monkeypatch, blank):
 
 
 def test_unset_env_and_no_gpu_flag_asks_tensorflow(monkeypatch):
-    from utils.track import gpu_available
+    from utils.course.track import gpu_available
 
     monkeypatch.delenv("TL_TRACK", raising=False)
     expected = "imagenet" if gpu_available() else "offline"
@@ -59,7 +59,7 @@ def test_unset_env_and_no_gpu_flag_asks_tensorflow(monkeypatch):
 
 
 def test_gpu_detection_is_used_when_gpu_flag_is_none(monkeypatch):
-    from utils import track
+    from utils.course import track
 
     monkeypatch.delenv("TL_TRACK", raising=False)
     monkeypatch.setattr(track, "gpu_available", lambda: True)

@@ -14,12 +14,15 @@ from .backbones import (
     load_card,
     load_source_classifier,
 )
+from .course.quiet import import_tensorflow
+from .course.results import write_results
+from .course.speed import configure_speed, speed_settings
+from .course.track import VALID_TRACKS, in_colab, select_track
 from .data import (
     DigitSplits,
     Split,
     load_digits_splits,
     load_faces_splits,
-    load_photo_splits,
     make_dataset,
     sample_k_shot,
 )
@@ -41,13 +44,10 @@ from .metrics import (
 )
 from .plotting import plot_history, plot_image_grid
 from .probing import cut_backbone, linear_probe, make_linear_probe, probe_layers
-from .quiet import import_tensorflow
-from .results import write_results
 from .seed import set_seed
-from .speed import configure_speed, speed_settings
 from .synthetic import RenderConfig, render_characters
-from .track import VALID_TRACKS, in_colab, select_track
 from .training import GraphTrainer, train_in_graph
+from .web_data import load_photo_splits
 
 __all__ = [
     "apply_temperature", "bootstrap_ci", "expected_calibration_error", "fit_temperature", "mcnemar_test", "paired_difference",
@@ -79,6 +79,6 @@ def __getattr__(name):
 import os as _os  # noqa: E402
 
 if _os.environ.get("TL_FORBID_NETWORK"):  # set by the test suite, so notebooks run under nbval are guarded too
-    from .netguard import forbid_network as _forbid_network
+    from .course.netguard import forbid_network as _forbid_network
 
     _forbid_network()

@@ -1,9 +1,16 @@
 """Building blocks of unsupervised domain adaptation (notebook 03).
 
-The training loops of the methods stay in the notebook; this module holds the parts
-no library provides: the gradient reversal layer of DANN and its schedule, the CORAL
-and MMD alignment losses, AdaBN (BatchNorm statistics recomputed on target data) and
-the proxy A-distance between two sets of features.
+The training loops of the methods stay in the notebook; this module holds their parts:
+the gradient reversal layer of DANN and its schedule, the CORAL and MMD alignment losses,
+AdaBN (BatchNorm statistics recomputed on target data) and the proxy A-distance between
+two sets of features.
+
+Further reading: ADAPT (``pip install adapt``; de Mathelin et al., "ADAPT: Awesome Domain
+Adaptation Python Toolbox", 2021, https://adapt-python.github.io/adapt/) ships DANN, Deep
+CORAL, MDD and many other methods as ready-made estimators. The course writes its methods
+itself instead, for two reasons: a learner should see the few lines that make each method
+(the loss, the reversed gradient), and ADAPT was written for TensorFlow 2 with Keras 2, so
+its support of Keras 3 is partial.
 
 References
 ----------
@@ -22,8 +29,8 @@ import math
 import numpy as np
 
 from ._checks import is_int_at_least
+from .course.quiet import import_tensorflow
 from .finetune import _all_layers
-from .quiet import import_tensorflow
 
 tf = import_tensorflow()
 import keras  # noqa: E402  (after the quiet TensorFlow import)
@@ -48,6 +55,16 @@ class GradientReversal(keras.layers.Layer):
         Strength of the reversed gradient, >= 0.
     **kwargs
         Passed to :class:`keras.layers.Layer` (e.g. ``name``).
+
+    Examples
+    --------
+    >>> grl = GradientReversal(0.0, name="grl")
+    >>> grl.set_lambda(0.5)  # e.g. dann_lambda(step / steps) at every step
+    >>> x = tf.Variable([[1.0, 2.0]])
+    >>> with tf.GradientTape() as tape:
+    ...     y = tf.reduce_sum(grl(x))  # forward pass: the identity
+    >>> tape.gradient(y, x).numpy()  # backward pass: the gradient times -0.5
+    array([[-0.5, -0.5]], dtype=float32)
     """
 
     def __init__(self, lambda_: float = 1.0, **kwargs):
@@ -107,6 +124,12 @@ def dann_lambda(progress: float, *, gamma: float = 10.0, maximum: float = 1.0) -
         Steepness (10 in the paper), > 0.
     maximum : float
         Final strength, >= 0.
+
+    Examples
+    --------
+    >>> lambdas = [dann_lambda(i / 4, maximum=0.5) for i in range(5)]  # one per training step
+    >>> [round(value, 3) for value in lambdas]
+    [0.0, 0.424, 0.493, 0.499, 0.5]
     """
     if not 0.0 <= float(progress) <= 1.0:
         raise ValueError(f"progress must be in [0, 1], got {progress!r}")
@@ -147,6 +170,14 @@ def coral_loss(source, target):
     -------
     scalar tf.Tensor
         0 when the two batches have the same covariance, > 0 otherwise. Differentiable.
+
+    Examples
+    --------
+    >>> f_s = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    >>> round(float(coral_loss(f_s, f_s)), 3)
+    0.0
+    >>> round(float(coral_loss(f_s, 3 * f_s)), 3)  # target features spread three times wider
+    4.56
     """
     source, target = _two_feature_batches(source, target, 2)
     d = tf.cast(tf.shape(source)[1], tf.float32)
@@ -170,6 +201,14 @@ def mmd_loss(source, target, *, bandwidths=(0.25, 0.5, 1.0, 2.0, 4.0)):
     Returns
     -------
     scalar tf.Tensor
+
+    Examples
+    --------
+    >>> f_s = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    >>> round(float(mmd_loss(f_s, f_s)), 3)
+    0.0
+    >>> round(float(mmd_loss(f_s, f_s + 1.0)), 3)  # target features shifted by 1
+    0.913
     """
     source, target = _two_feature_batches(source, target, 1)
     widths = [float(b) for b in bandwidths]
@@ -211,6 +250,15 @@ def adabn(model, x, *, batch_size: int | None = None) -> int:
     -------
     int
         Number of BatchNormalization layers updated.
+
+    Examples
+    --------
+    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization()])
+    >>> x_target = np.random.default_rng(0).normal(5.0, 2.0, size=(100, 3))
+    >>> adabn(model, x_target, batch_size=50)
+    1
+    >>> np.allclose(model.layers[0].moving_mean.numpy(), x_target.mean(axis=0), atol=1e-4)
+    True
     """
     layers = list(_all_layers(model))
     bns = [layer for layer in layers if isinstance(layer, keras.layers.BatchNormalization)]
@@ -273,6 +321,15 @@ def proxy_a_distance(source, target, *, seed: int = 0, C: float = 1.0) -> float:
     -------
     float
         In [0, 2] (an error above 0.5 is counted as 0.5).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> source = rng.normal(size=(100, 5))
+    >>> round(proxy_a_distance(source, rng.normal(size=(100, 5)), seed=0), 2)  # same distribution
+    0.0
+    >>> round(proxy_a_distance(source, rng.normal(3.0, 1.0, size=(100, 5)), seed=0), 2)  # shifted by 3
+    2.0
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import train_test_split

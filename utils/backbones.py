@@ -20,7 +20,20 @@ from . import pretrain as _pretrain
 
 
 class WeightsUnavailableError(RuntimeError):
-    """Pretrained weights could not be loaded (no network, or a missing file)."""
+    """Pretrained weights could not be loaded (no network, or a missing file).
+
+    Raised by :func:`load_backbone` when ImageNet weights cannot be downloaded or a
+    course weights file is missing (also by :func:`load_source_classifier`).
+
+    Examples
+    --------
+    >>> try:
+    ...     backbone = load_backbone("glyphnet-letters", weights="missing.weights.h5")
+    ... except WeightsUnavailableError:
+    ...     backbone = load_backbone("glyphnet-letters", weights=None)  # random initialisation
+    >>> backbone.output_shape
+    (None, 128)
+    """
 
 
 @dataclass(frozen=True)
@@ -51,7 +64,15 @@ def course_backbones(directory: Path | str | None = None) -> list[str]:
 
 
 def list_backbones(track: str | None = None) -> list[str]:
-    """Backbone names available on a track (``"offline"``, ``"imagenet"``, or ``None`` for both)."""
+    """Backbone names available on a track (``"offline"``, ``"imagenet"``, or ``None`` for both).
+
+    Examples
+    --------
+    >>> list_backbones("offline")
+    ['glyphnet-digits', 'glyphnet-fractals', 'glyphnet-letters', 'glyphnet-letters-narrow']
+    >>> list_backbones("imagenet")
+    ['efficientnet_b0', 'mobilenet_v2', 'resnet50']
+    """
     if track not in (None, "offline", "imagenet"):
         raise ValueError(f"track must be 'offline', 'imagenet' or None, got {track!r}")
     names = []
@@ -71,7 +92,14 @@ def _unknown(name: str) -> ValueError:
 
 
 def load_card(name: str, directory: Path | str | None = None) -> dict:
-    """Read the model card of course backbone ``name``."""
+    """Read the model card of course backbone ``name``.
+
+    Examples
+    --------
+    >>> card = load_card("glyphnet-letters")
+    >>> card["n_source_classes"], card["feature_dim"], card["command"]
+    (52, 128, 'python -m utils.pretrain glyphnet-letters')
+    """
     path = _pretrain.card_path(name, directory)
     if not path.exists():
         raise _unknown(name)
@@ -79,7 +107,18 @@ def load_card(name: str, directory: Path | str | None = None) -> dict:
 
 
 def get_preprocessing(name: str) -> Callable:
-    """The input preprocessing a backbone expects, as a function of a batch of images."""
+    """The input preprocessing a backbone expects, as a function of a batch of images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.full((1, 8, 8, 1), 16.0)  # one white grey digit, levels 0..16
+    >>> preprocess = get_preprocessing("glyphnet-letters")
+    >>> float(preprocess(adapt_images(x, "glyphnet-letters")).max())  # scaled to [0, 1]
+    1.0
+    >>> float(get_preprocessing("mobilenet_v2")(adapt_images(x, "mobilenet_v2", image_size=32)).max())
+    1.0
+    """
     import importlib
 
     if name in KERAS_APPLICATIONS:
@@ -162,6 +201,16 @@ def load_backbone(
         Unknown name, or weights that do not fit the backbone.
     WeightsUnavailableError
         ImageNet weights could not be downloaded, or the course weights file is missing.
+
+    Examples
+    --------
+    >>> backbone = load_backbone("glyphnet-letters")  # offline track: the shipped course weights
+    >>> backbone.input_shape, backbone.output_shape, backbone.trainable
+    ((None, 8, 8, 1), (None, 128), False)
+
+    Not run here: the imagenet track downloads the ImageNet weights once (network needed).
+
+    >>> backbone = load_backbone("mobilenet_v2")  # doctest: +SKIP
     """
     if name in KERAS_APPLICATIONS:
         model = _load_keras_app(name, weights, input_shape)
@@ -200,7 +249,14 @@ def _course_classifier(name: str, weights):
 
 
 def load_source_classifier(name: str):
-    """The pretrained course backbone with its source-task head (e.g. to measure forgetting)."""
+    """The pretrained course backbone with its source-task head (e.g. to measure forgetting).
+
+    Examples
+    --------
+    >>> classifier = load_source_classifier("glyphnet-letters")
+    >>> classifier.output_shape  # the 52 letters of the source task
+    (None, 52)
+    """
     if name not in _pretrain.RECIPES:
         raise _unknown(name)
     return _course_classifier(name, "pretrained")
@@ -250,6 +306,16 @@ def adapt_images(x, name: str, *, image_size: int | None = None):
     Returns
     -------
     ndarray, float32
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> digits = np.full((2, 8, 8, 1), 16.0)  # two white 8x8 grey digits
+    >>> adapt_images(digits, "glyphnet-letters").shape  # a course backbone takes them as they are
+    (2, 8, 8, 1)
+    >>> photos = adapt_images(digits, "mobilenet_v2", image_size=32)
+    >>> photos.shape, float(photos.max())
+    ((2, 32, 32, 3), 255.0)
     """
     import numpy as np
 

@@ -27,7 +27,18 @@ from ._checks import is_int_at_least
 
 
 def clean_render_config():
-    """A :class:`utils.RenderConfig` with every distortion off (rotation, scale, shear, shift, stroke, blur, noise)."""
+    """A :class:`utils.RenderConfig` with every distortion off (rotation, scale, shear, shift, stroke, blur, noise).
+
+    Examples
+    --------
+    >>> from utils import render_characters
+    >>> config = clean_render_config()
+    >>> config.rotation, config.stroke, config.noise
+    (0.0, (0,), (0.0, 0.0))
+    >>> x, y, _ = render_characters(5, "7", config=config, fonts=["DejaVuSans.ttf"])
+    >>> len(np.unique(x, axis=0))  # one font, no distortion: five copies of one glyph
+    1
+    """
     from .synthetic import RenderConfig
 
     return RenderConfig(rotation=0.0, scale=(1.0, 1.0), aspect=(1.0, 1.0), shear=0.0, shift=0.0, stroke=(0,),
@@ -89,6 +100,15 @@ class DomainTask:
     train_fonts, val_fonts : tuple of str
         Offline track: the font files of the training renders and of the held-out source
         validation renders (disjoint); empty on the imagenet track.
+
+    Examples
+    --------
+    >>> task = load_domain_task("offline", n_source=100)
+    >>> x_val, y_val = task.source_val
+    >>> x_val.shape, task.target_labels.shape, task.class_names[:3]
+    ((1000, 8, 8, 1), (1077,), ('0', '1', '2'))
+    >>> len(task.train_fonts), len(task.val_fonts), set(task.train_fonts) & set(task.val_fonts)
+    (15, 6, set())
     """
 
     name: str
@@ -124,18 +144,29 @@ def load_domain_task(
         Backbone weights; ``None`` gives random weights (tests).
     directory : path or None
         imagenet track only: a folder holding ``train_32x32.mat`` and ``mnist.npz``
-        (see :func:`utils.data.load_svhn_mnist`); ``None`` downloads them once.
+        (see :func:`utils.web_data.load_svhn_mnist`); ``None`` downloads them once.
     image_size : int
         imagenet track only: side the 32x32 images are resized to inside the backbone.
     **pair_options
-        imagenet track only: passed to :func:`utils.data.load_svhn_mnist` (``n_target``,
+        imagenet track only: passed to :func:`utils.web_data.load_svhn_mnist` (``n_target``,
         ``n_test``, ``n_source_val``, ``seed``).
 
     Returns
     -------
     DomainTask
+
+    Examples
+    --------
+    >>> task = load_domain_task("offline", n_source=100)
+    >>> task.name
+    'rendered digits -> real handwritten digits (scikit-learn)'
+    >>> x_source, y_source = task.source_data(0)  # labelled renders, a fresh sample per seed
+    >>> x_source.shape, task.target_x.shape, task.test[0].shape
+    ((100, 8, 8, 1), (1077, 8, 8, 1), (450, 8, 8, 1))
+    >>> task.make_backbone().output_shape
+    (None, 128)
     """
-    from .track import VALID_TRACKS
+    from .course.track import VALID_TRACKS
 
     if track not in VALID_TRACKS:
         raise ValueError(f"track must be one of {VALID_TRACKS}, got {track!r}")
@@ -184,7 +215,7 @@ def _imagenet_task(n_source, weights, directory, image_size, pair_options):
     import keras
 
     from .backbones import load_backbone
-    from .data import load_svhn_mnist
+    from .web_data import load_svhn_mnist
 
     if not is_int_at_least(image_size, 32):
         raise ValueError(f"image_size must be an integer >= 32, got {image_size!r}")

@@ -23,6 +23,14 @@ def extract_features(backbone, x, *, preprocess=None, batch_size: int = 64) -> n
     -------
     ndarray, shape (n, feature_dim), float32
         Spatial outputs are flattened.
+
+    Examples
+    --------
+    >>> from utils import get_preprocessing, load_backbone, load_digits_splits
+    >>> backbone, preprocess = load_backbone("glyphnet-letters"), get_preprocessing("glyphnet-letters")
+    >>> features = extract_features(backbone, load_digits_splits().test.x[:10], preprocess=preprocess)
+    >>> features.shape, features.dtype
+    ((10, 128), dtype('float32'))
     """
     x = np.array(x, dtype="float32", copy=True)  # Keras' preprocess_input edits float arrays in place
     expected = tuple(backbone.input_shape[1:])
@@ -128,11 +136,23 @@ def cached_features(
     features : ndarray, shape (n, d)
     hit : bool
         Only with ``return_hit=True``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from utils import load_backbone
+    >>> backbone, x = load_backbone("glyphnet-letters"), np.zeros((5, 8, 8, 1), "float32")
+    >>> with tempfile.TemporaryDirectory() as tmp:  # notebooks leave out cache_dir: the course cache
+    ...     for _ in range(2):  # the first call computes and saves, the second reads the file
+    ...         features, hit = cached_features(backbone, x, cache_dir=tmp, return_hit=True)
+    ...         print(features.shape, hit)
+    (5, 128) False
+    (5, 128) True
     """
     from pathlib import Path
 
-    from .paths import atomic_write
-    from .paths import cache_dir as _cache_dir
+    from .course.paths import atomic_write
+    from .course.paths import cache_dir as _cache_dir
 
     folder = Path(cache_dir) if cache_dir is not None else _cache_dir("features")
     folder.mkdir(parents=True, exist_ok=True)

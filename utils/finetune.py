@@ -28,8 +28,14 @@ class L2SP:
 
     Examples
     --------
-    >>> penalty = L2SP(backbone.trainable_variables, alpha=0.01)  # doctest: +SKIP
-    >>> loss = cross_entropy + penalty()                          # doctest: +SKIP
+    >>> import keras
+    >>> backbone = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    >>> penalty = L2SP(backbone.trainable_variables, alpha=0.01)
+    >>> _ = backbone.layers[0].bias.assign([3.0, 4.0])  # fine-tuning moves the weights
+    >>> cross_entropy = 0.5
+    >>> loss = cross_entropy + penalty()
+    >>> round(float(loss), 3), round(penalty.distance(), 3)  # 0.5 + 0.01 / 2 * (3**2 + 4**2)
+    (0.625, 5.0)
     """
 
     def __init__(self, variables, alpha: float):
@@ -68,6 +74,15 @@ def freeze_batchnorm(model) -> int:
     -------
     int
         How many layers were frozen.
+
+    Examples
+    --------
+    >>> from utils.backbones import load_backbone
+    >>> backbone = load_backbone("glyphnet-letters", trainable=True)
+    >>> freeze_batchnorm(backbone)
+    5
+    >>> backbone.get_layer("block1_bn1").trainable, backbone.get_layer("block1_conv1").trainable
+    (False, True)
     """
     import keras
 
@@ -106,6 +121,17 @@ def discriminative_learning_rates(groups, base_rate: float, decay: float, *, opt
     -------
     list of (optimizer, variables, rate)
         Pass it to :class:`utils.training.GraphTrainer` as ``optimizer=``.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from utils.backbones import load_backbone
+    >>> backbone = load_backbone("glyphnet-letters", trainable=True)
+    >>> head = keras.layers.Dense(10)
+    >>> head.build((None, 128))
+    >>> groups = discriminative_learning_rates([*backbone_blocks(backbone), [head]], 1e-3, decay=0.3)
+    >>> [round(rate, 6) for _, _, rate in groups]  # three blocks, then the head
+    [2.7e-05, 9e-05, 0.0003, 0.001]
     """
     import keras
 
@@ -134,7 +160,15 @@ def discriminative_learning_rates(groups, base_rate: float, decay: float, *, opt
 
 
 def glyphnet_blocks(backbone) -> list[list]:
-    """The layers of a course glyphnet grouped by block (input side first), for per-block rates."""
+    """The layers of a course glyphnet grouped by block (input side first), for per-block rates.
+
+    Examples
+    --------
+    >>> from utils.backbones import load_backbone
+    >>> blocks = glyphnet_blocks(load_backbone("glyphnet-letters"))
+    >>> [len(block) for block in blocks], blocks[-1][0].name
+    ([7, 7, 3], 'block3_conv1')
+    """
     blocks: dict[str, list] = {}
     for layer in backbone.layers:
         if layer.name.startswith("block"):
@@ -150,6 +184,16 @@ def backbone_blocks(backbone, n_groups: int = 3) -> list[list]:
     A course glyphnet is grouped by its named blocks (``n_groups`` is then ignored);
     any other model (e.g. a ``keras.applications`` network) is cut into
     ``n_groups`` runs of layers of about equal length, in the order Keras lists them.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from utils.backbones import load_backbone
+    >>> [layer.name for layer in backbone_blocks(load_backbone("glyphnet-letters"))[-1]]
+    ['block3_conv1', 'block3_bn1', 'block3_relu1']
+    >>> mlp = keras.Sequential([keras.Input((4,)), *[keras.layers.Dense(4) for _ in range(6)]])
+    >>> [len(group) for group in backbone_blocks(mlp, n_groups=3)]
+    [2, 2, 2]
     """
     if not is_int_at_least(n_groups, 1):
         raise ValueError(f"n_groups must be a positive integer, got {n_groups!r}")

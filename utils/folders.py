@@ -40,6 +40,20 @@ def scan_image_folder(directory: str | Path) -> tuple[dict[str, list[Path]], lis
         ``directory`` does not exist or is not a folder.
     ValueError
         No class sub-folders, or a class with no readable image.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> with tempfile.TemporaryDirectory() as tmp:  # cats/ and dogs/ with one image each, and a stray note
+    ...     for name in ("cats", "dogs"):
+    ...         os.mkdir(os.path.join(tmp, name))
+    ...         Image.new("RGB", (8, 8)).save(os.path.join(tmp, name, "1.png"))
+    ...     _ = Path(tmp, "dogs", "notes.txt").write_text("not an image")
+    ...     good, skipped = scan_image_folder(tmp)
+    >>> {name: [path.name for path in files] for name, files in good.items()}
+    {'cats': ['1.png'], 'dogs': ['1.png']}
+    >>> [(path.name, reason) for path, reason in skipped]
+    [('notes.txt', 'not an image file (extension must be one of .bmp, .gif, .jpeg, .jpg, .png)')]
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -120,6 +134,20 @@ def load_image_folder(
     -------
     tf.data.Dataset or (train, validation)
         With ``class_names`` set as in Keras. Unreadable files are skipped with a warning.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> with tempfile.TemporaryDirectory() as tmp:  # cats/ and dogs/ with three images each
+    ...     for name in ("cats", "dogs"):
+    ...         os.mkdir(os.path.join(tmp, name))
+    ...         for i in range(3):
+    ...             Image.new("RGB", (40, 30)).save(os.path.join(tmp, name, f"{i}.png"))
+    ...     ds = load_image_folder(tmp, image_size=(32, 32), batch_size=4)
+    ...     images, labels = next(iter(ds))  # read the files while they exist
+    Found 6 files belonging to 2 classes.
+    >>> ds.class_names, tuple(images.shape), tuple(labels.shape)
+    (['cats', 'dogs'], (4, 32, 32, 3), (4,))
     """
     import keras
 
@@ -154,7 +182,7 @@ def _good_file_view(good: dict[str, list[Path]]) -> Path:
     """A folder of symbolic links to the readable files, keyed by their paths, written atomically."""
     import hashlib
 
-    from .paths import cache_dir
+    from .course.paths import cache_dir
 
     listing = "\n".join(f"{name}/{p.resolve()}" for name, files in good.items() for p in files)
     view = cache_dir("image_views") / hashlib.sha256(listing.encode()).hexdigest()[:16]

@@ -42,6 +42,16 @@ def plot_image_grid(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> images = np.random.default_rng(0).random((12, 8, 8))
+    >>> fig = plot_image_grid(images, np.arange(12) % 3, ["cat", "dog", "fox"], ncols=6, vmin=0, vmax=1)
+    >>> len(fig.axes), fig.axes[1].get_title()
+    (12, 'dog')
+    >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
 
@@ -88,6 +98,16 @@ def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), *, titl
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> history = {"loss": [0.9, 0.5], "val_loss": [1.0, 0.7], "accuracy": [0.6, 0.8], "val_accuracy": [0.5, 0.7]}
+    >>> fig = plot_history(history, title="Dense head")  # or the History that model.fit returns
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['loss', 'accuracy']
+    >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
     import seaborn as sns

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._checks import is_int_at_least
-from .paths import atomic_write
+from .course.paths import atomic_write
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "data" / "pretrained"
 _TEST_SEED_OFFSET = 1_000_003
@@ -88,7 +88,7 @@ RECIPES: dict[str, Recipe] = {
 
 
 def _sha256(path: Path) -> str:
-    from .downloads import file_digest
+    from .course.downloads import file_digest
 
     return file_digest(path, "sha256")
 

@@ -28,6 +28,13 @@ def probe_layers(backbone, name: str | None = None) -> list[str]:
     Returns
     -------
     list of str
+
+    Examples
+    --------
+    >>> from utils import load_backbone
+    >>> layers = probe_layers(load_backbone("glyphnet-letters"), "glyphnet-letters")
+    >>> layers[:3], layers[-1]
+    (['block1_relu1', 'block1_relu2', 'block1_pool'], 'features')
     """
     layer_names = {layer.name for layer in backbone.layers}
     key = name or backbone.name
@@ -58,6 +65,13 @@ def cut_backbone(backbone, layer: str, *, pooling: str = "flatten"):
     -------
     keras.Model
         Frozen like ``backbone``; its weights are the backbone's own (shared, not copied).
+
+    Examples
+    --------
+    >>> from utils import load_backbone
+    >>> cut = cut_backbone(load_backbone("glyphnet-letters"), "block2_pool", pooling="flatten")
+    >>> cut.name, cut.output_shape, cut.trainable
+    ('glyphnet-letters_to_block2_pool', (None, 256), False)
     """
     import keras
 
@@ -82,7 +96,16 @@ def cut_backbone(backbone, layer: str, *, pooling: str = "flatten"):
 
 
 def make_linear_probe(C: float = 1.0, *, max_iter: int = 3000):
-    """A standardising logistic-regression classifier (scikit-learn pipeline): the linear probe."""
+    """A standardising logistic-regression classifier (scikit-learn pipeline): the linear probe.
+
+    Examples
+    --------
+    >>> from utils import load_digits_splits
+    >>> digits = load_digits_splits()
+    >>> probe = make_linear_probe().fit(digits.train.flat, digits.train.y)  # raw pixels as features
+    >>> probe.score(digits.test.flat, digits.test.y) > 0.9
+    True
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -109,6 +132,14 @@ def linear_probe(train_features, y_train, eval_features, y_eval, *, C: float = 1
     -------
     float
         Accuracy in [0, 1].
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.arange(40) % 2
+    >>> features = rng.normal(size=(40, 5)) + 3.0 * y[:, None]  # class 1 lies 3 units away on every axis
+    >>> linear_probe(features[:30], y[:30], features[30:], y[30:])
+    1.0
     """
     train_features = np.asarray(train_features)
     eval_features = np.asarray(eval_features)

@@ -1,11 +1,12 @@
-"""Seed every random number generator the course uses with one call."""
+"""Seed every random number generator the course uses with one call.
+
+:func:`keras.utils.set_random_seed` does the work (Python's ``random``, NumPy's global
+generator and TensorFlow's); this wrapper checks the seed, imports TensorFlow quietly, and can
+also switch on TensorFlow's op determinism. ``PYTHONHASHSEED`` is not set: it only takes
+effect when an interpreter starts, so set it in the shell if you need string hashing fixed.
+"""
 
 from __future__ import annotations
-
-import os
-import random
-
-import numpy as np
 
 from ._checks import is_int_at_least
 
@@ -26,19 +27,26 @@ def set_seed(seed: int, *, deterministic_ops: bool = False) -> int:
     -------
     int
         The seed, so ``seed = set_seed(0)`` reads naturally.
+
+    Examples
+    --------
+    >>> import random
+    >>> import numpy as np
+    >>> SEED = set_seed(0)
+    >>> draws = (random.random(), np.random.rand())
+    >>> _ = set_seed(SEED)
+    >>> (random.random(), np.random.rand()) == draws
+    True
     """
     if not is_int_at_least(seed, 0):
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     seed = int(seed)
-    from .quiet import import_tensorflow
+    from .course.quiet import import_tensorflow
 
     tf = import_tensorflow()
     import keras
 
-    os.environ["PYTHONHASHSEED"] = str(seed)
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 - learners still call the legacy global API
-    keras.utils.set_random_seed(seed)  # seeds Python, NumPy and the backend
+    keras.utils.set_random_seed(seed)  # Python's random, NumPy's global generator and TensorFlow
     if deterministic_ops:
         tf.config.experimental.enable_op_determinism()
     return seed

@@ -31,7 +31,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from ._checks import is_int_at_least
+from .._checks import is_int_at_least
 
 MIXED_ENV = "TL_MIXED_PRECISION"
 XLA_ENV = "TL_XLA"
@@ -123,6 +123,13 @@ def configure_speed(
     Returns
     -------
     SpeedSettings
+
+    Examples
+    --------
+    >>> SPEED = configure_speed(mixed_precision=False, gpu=False)  # gpu=None asks TensorFlow
+    >>> print(SPEED.describe())
+    Speed: mixed precision off, XLA off (chosen in the notebook; no GPU: float32 and no XLA are faster on a CPU)
+    >>> reset_speed()  # back to float32, no XLA and the original BLAS threads
     """
     global _current, _blas_limiter
     _check_bool("mixed_precision", mixed_precision)
@@ -133,7 +140,7 @@ def configure_speed(
     if gpu is None and (
         (mixed_precision is None and env_mixed is None) or (jit_compile is None and env_xla is None)
     ):
-        from .track import gpu_available
+        from .quiet import gpu_available
 
         gpu = gpu_available()
     default_reason = "a GPU is visible" if gpu else "no GPU: float32 and no XLA are faster on a CPU"
@@ -164,7 +171,17 @@ def configure_speed(
 
 
 def speed_settings() -> SpeedSettings:
-    """The settings :func:`configure_speed` chose last (float32, no XLA before any call)."""
+    """The settings :func:`configure_speed` chose last (float32, no XLA before any call).
+
+    Examples
+    --------
+    >>> _ = configure_speed(gpu=False, jit_compile=True)
+    >>> speed_settings().jit_compile  # GraphTrainer(jit_compile=None) follows it
+    True
+    >>> reset_speed()
+    >>> speed_settings().jit_compile
+    False
+    """
     return _current
 
 

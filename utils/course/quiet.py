@@ -33,7 +33,14 @@ def _native_stderr_silenced():
 
 
 def import_tensorflow():
-    """Import TensorFlow (and let it probe for GPUs) quietly; return the ``tensorflow`` module."""
+    """Import TensorFlow (and let it probe for GPUs) quietly; return the ``tensorflow`` module.
+
+    Examples
+    --------
+    >>> tf = import_tensorflow()
+    >>> tf.__name__, import_tensorflow() is tf  # later calls return the same module
+    ('tensorflow', True)
+    """
     if "tensorflow" in sys.modules and getattr(import_tensorflow, "_done", False):
         return sys.modules["tensorflow"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -43,3 +50,8 @@ def import_tensorflow():
         tf.config.list_physical_devices("GPU")
     import_tensorflow._done = True
     return tf
+
+
+def gpu_available() -> bool:
+    """Return True when TensorFlow can see at least one GPU."""
+    return bool(import_tensorflow().config.list_physical_devices("GPU"))

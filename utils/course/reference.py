@@ -13,7 +13,7 @@ seconds times ``measured reference / BASELINE_SECONDS``.
 
 Usage::
 
-    python -m utils.reference     # prints the workload's median time in seconds (JSON)
+    python -m utils.course.reference     # prints the workload's median time in seconds (JSON)
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 #: of 5 repeats each on a 2-core x86_64 CPU (AMD EPYC, 2026-12-02), on which the notebooks take the times
 #: in the README's cost table.
 BASELINE_SECONDS = 0.62
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_workload(repeats: int = 5) -> float:
@@ -101,7 +101,7 @@ def run_workload(repeats: int = 5) -> float:
 
 def measure(repeats: int = 5) -> float:
     """Time the workload in a fresh child process (so the caller needs no TensorFlow), in seconds."""
-    proc = subprocess.run([sys.executable, "-m", "utils.reference", str(repeats)], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "utils.course.reference", str(repeats)], cwd=ROOT,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"the reference workload failed: {proc.stderr.strip().splitlines()[-1:]}")

@@ -4,12 +4,12 @@ Loaded by the repository's ``conftest.py``. For every notebook that nbval runs i
 adds up the time of its cells (kernel start and stop included) and reads the kernel's
 peak resident memory (``VmHWM`` in ``/proc/<pid>/status``, Linux) just before nbval
 stops the kernel. At the end of the session it prints a table and, when a notebook
-is over :data:`utils.course.PEAK_RSS_BYTES`, or far over its time budget
-(:data:`TIME_SLACK` times :data:`utils.course.NOTEBOOK_SECONDS`, or all of them that many
-times :data:`utils.course.COURSE_SECONDS`), fails the run with a message naming the
+is over :data:`utils.course.runner.PEAK_RSS_BYTES`, or far over its time budget
+(:data:`TIME_SLACK` times :data:`utils.course.runner.NOTEBOOK_SECONDS`, or all of them that many
+times :data:`utils.course.runner.COURSE_SECONDS`), fails the run with a message naming the
 notebook, so ``make test`` (and CI) catches a notebook that has grown past its budget.
 Time is judged as a ratio and loosely on purpose: after the notebooks, the reference workload
-(:mod:`utils.reference`) is timed on the same machine, the time budgets are scaled by its ratio
+(:mod:`utils.course.reference`) is timed on the same machine, the time budgets are scaled by its ratio
 to the baseline when that ratio is above 1 (a slower machine gets more time; a faster one is not
 held to less, since the short reference is noisier than the notebooks), and then by
 :data:`TIME_SLACK`, since the load of a busy machine changes while the notebooks run; a red CI for
@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from .course import NotebookRun, budget_limits, check_budgets
 from .reference import BASELINE_SECONDS, scale
+from .runner import NotebookRun, budget_limits, check_budgets
 
 TIME_SLACK = 3.0
 

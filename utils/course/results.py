@@ -33,6 +33,16 @@ def write_results(stem: str, records: list[dict], *, directory: Path | str | Non
     -------
     Path
         The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> records = [{"experiment": "probe", "method": "logistic regression", "budget": 10, "metric": "accuracy",
+    ...             "mean": 0.91, "std": 0.02, "n_seeds": 5, "track": "offline"}]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = write_results("01_feature_extraction", records, directory=folder)
+    ...     print(path.name, json.loads(path.read_text())[0]["mean"])
+    01_feature_extraction.json 0.91
     """
     if not stem or "/" in stem or stem.endswith(".ipynb"):
         raise ValueError(f"stem must be a notebook file stem like '01_feature_extraction', got {stem!r}")

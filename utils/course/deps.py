@@ -9,7 +9,7 @@ declaration in one place.
 
 Usage::
 
-    python -m utils.deps runtime dev     # the requirement strings of those groups, one per line
+    python -m utils.course.deps runtime dev     # the requirement strings of those groups, one per line
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 GROUPS = ("runtime", "lab", "dev")
 #: Import names that differ from the distribution's name.
 IMPORT_NAMES = {"PIL": "pillow", "sklearn": "scikit-learn", "skimage": "scikit-image", "yaml": "pyyaml"}

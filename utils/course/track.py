@@ -10,21 +10,22 @@ from __future__ import annotations
 import os
 import sys
 
+from .quiet import gpu_available
+
 VALID_TRACKS = ("offline", "imagenet")
 ENV_VAR = "TL_TRACK"
 GPU_HINT = ("No GPU visible. For a GPU (and the imagenet track): on Colab, Runtime > Change runtime type > "
             "T4 GPU; on Kaggle, Settings > Accelerator > GPU; then run this cell again.")
 
 
-def gpu_available() -> bool:
-    """Return True when TensorFlow can see at least one GPU."""
-    from .quiet import import_tensorflow
-
-    return bool(import_tensorflow().config.list_physical_devices("GPU"))
-
-
 def in_colab() -> bool:
-    """Return True when running inside Google Colab."""
+    """Return True when running inside Google Colab.
+
+    Examples
+    --------
+    >>> in_colab()  # True inside Google Colab
+    False
+    """
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
 
 
@@ -72,7 +73,7 @@ def resolve_track(track: str | None = None, *, gpu: bool | None = None) -> tuple
 def select_track(track: str | None = None, *, verbose: bool = True, gpu: bool | None = None) -> str:
     """Pick the track for this session and print which one runs and why.
 
-    Also sets the speed options once (:func:`utils.speed.configure_speed`): mixed
+    Also sets the speed options once (:func:`utils.course.speed.configure_speed`): mixed
     precision and XLA on when a GPU is visible, off on the CPU, and prints them.
 
     Parameters
@@ -88,6 +89,15 @@ def select_track(track: str | None = None, *, verbose: bool = True, gpu: bool | 
     -------
     str
         ``"offline"`` or ``"imagenet"``.
+
+    Examples
+    --------
+    >>> TRACK = select_track("offline", gpu=False)  # doctest: +ELLIPSIS
+    Track: offline (chosen in the notebook)
+    Speed: mixed precision off, XLA off (no GPU: float32 and no XLA are faster on a CPU)
+    No GPU visible. For a GPU (and the imagenet track): ...
+    >>> from utils.course.speed import reset_speed
+    >>> reset_speed()  # undo the speed settings select_track made
     """
     from .speed import configure_speed
 

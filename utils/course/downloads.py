@@ -1,9 +1,10 @@
 """Downloads of the imagenet track: once, into the course cache, with a progress bar and a checksum.
 
-Every file the course downloads has a published checksum. A download that fails, or a
-file whose checksum differs (a moved or corrupted file, a half-finished download), ends
-in one :class:`DatasetUnavailableError` that says where to put the file by hand; a file
-with the wrong checksum is deleted, never read.
+Every file the course downloads has a published checksum, which :func:`keras.utils.get_file`
+checks (``file_hash=``): a cached copy whose checksum differs is downloaded again. A download
+that fails, or a file whose checksum differs (a moved or corrupted file, a half-finished
+download), ends in one :class:`DatasetUnavailableError` that says where to put the file by hand;
+a file with the wrong checksum is deleted, never read.
 
 ``TL_DOWNLOAD_MIRROR`` (a base URL) replaces every origin with ``MIRROR/FILENAME``: for a
 local copy of the files, or for the tests, which serve generated files from 127.0.0.1.
@@ -88,21 +89,25 @@ def fetch(fname: str, url: str, checksum: str, *, extract: bool = False, hint: s
     folder = cache_dir("downloads")
     path = folder / fname
     source = origin(fname, url)
-    if not path.is_file():
-        import keras
+    import keras
 
-        try:  # keras.utils.get_file shows a progress bar; the checksum below catches a partial file
-            keras.utils.get_file(fname, source, cache_dir=str(folder.parent), cache_subdir=folder.name)
-        except Exception as exc:  # noqa: BLE001 - one clear message instead of a chain of URL errors
-            path.unlink(missing_ok=True)
-            raise DatasetUnavailableError(
-                f"Could not download {fname} from {source} ({type(exc).__name__}: {str(exc)[:120]}). Use the "
-                f"offline track (TL_TRACK=offline), or download it on a machine with internet and place it at "
-                f"{path} (its {algorithm.upper()} must be {checksum}){hint}."
-            ) from None
-    got = file_digest(path, algorithm)
-    if got != checksum.lower():
-        raise _refuse(path, source, algorithm, checksum, got, hint)
+    # keras.utils.get_file checks the hash of a cached copy (and downloads again when it differs) and of a
+    # fresh download, and shows a progress bar; a wrong file is deleted here, never read
+    try:
+        keras.utils.get_file(fname, source, file_hash=checksum, hash_algorithm=algorithm,
+                             cache_dir=str(folder.parent), cache_subdir=folder.name)
+    except ValueError as exc:
+        if "hash" not in str(exc):
+            raise
+        got = file_digest(path, algorithm) if path.is_file() else "(no file)"
+        raise _refuse(path, source, algorithm, checksum, got, hint) from None
+    except Exception as exc:  # noqa: BLE001 - one clear message instead of a chain of URL errors
+        path.unlink(missing_ok=True)  # a corrupted cached copy or a partial download: never read
+        raise DatasetUnavailableError(
+            f"Could not download {fname} from {source} ({type(exc).__name__}: {str(exc)[:120]}). Use the "
+            f"offline track (TL_TRACK=offline), or download it on a machine with internet and place it at "
+            f"{path} (its {algorithm.upper()} must be {checksum}){hint}."
+        ) from None
     if extract:
         _extract(path, folder)
     return path

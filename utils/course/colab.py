@@ -11,15 +11,15 @@ When everything is there (the usual case on Colab), it installs nothing and a re
 no-op. It asks for a restart only when it replaced a package the kernel may have imported.
 
 Each notebook's first cell clones :data:`COURSE_REPO` once when it cannot find ``utils`` (a
-re-run reuses the clone), then runs ``python -m utils.colab install``. A test checks that the
-notebooks and badges use this address; ``python -m utils.colab set-repo OWNER/NAME`` rewrites
+re-run reuses the clone), then runs ``python -m utils.course.colab install``. A test checks that the
+notebooks and badges use this address; ``python -m utils.course.colab set-repo OWNER/NAME`` rewrites
 it everywhere (this module, every notebook, the README) for a course published elsewhere.
 
 Usage::
 
-    python -m utils.colab plan              # print what would be installed here
-    python -m utils.colab install           # install it (pip)
-    python -m utils.colab set-repo me/tl    # point the badges and the clone at github.com/me/tl
+    python -m utils.course.colab plan              # print what would be installed here
+    python -m utils.course.colab install           # install it (pip)
+    python -m utils.course.colab set-repo me/tl    # point the badges and the clone at github.com/me/tl
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from .deps import declared, normalise, requirement_name
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COURSE_REPO = "https://github.com/tl-course/transfer-learning"
 #: Distributions a hosted runtime provides and the course never installs or replaces there
 #: (normalised names or prefixes): its deep-learning stack, NumPy and pandas, the kernel and
@@ -182,7 +182,7 @@ def set_repo(slug: str, root: Path | str = ROOT) -> list[Path]:
         raise ValueError(f"expected OWNER/NAME of a GitHub repository (e.g. my-org/transfer-learning), got {slug!r}")
     root = Path(root)
     old = COURSE_REPO.removeprefix("https://github.com/")
-    files = [root / "utils" / "colab.py", root / "README.md", *sorted((root / "notebooks").glob("*.ipynb"))]
+    files = [root / "utils" / "course" / "colab.py", root / "README.md", *sorted((root / "notebooks").glob("*.ipynb"))]
     changed = []
     for path in files:
         text = path.read_text()
