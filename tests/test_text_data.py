@@ -150,7 +150,7 @@ def test_the_rated_sentences_unpack_from_the_source_archive(tmp_path, monkeypatc
 
 
 def test_check_only_never_downloads(tmp_path, monkeypatch):
-    monkeypatch.setenv("TL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TL_TEXT_DIR", str(tmp_path))
     monkeypatch.setattr(textfiles, "_download", lambda *a, **k: pytest.fail("downloaded"))
     with pytest.raises(textfiles.TextFilesError, match="make setup"):
         textfiles.fetch(check_only=True, log=lambda _: None)

@@ -100,7 +100,7 @@ def read_ratings(path: Path | str, domain: str | None = None) -> RatedSentences:
 
 
 def load_sentiment_domains(folder: Path | str | None = None, domains=tuple(DOMAINS)) -> dict[str, RatedSentences]:
-    """The rated sentences of each domain, read from the course cache (or ``folder``).
+    """The rated sentences of each domain, read from where ``make setup`` put them (or ``folder``).
 
     Examples
     --------

