@@ -223,7 +223,7 @@ def test_adabn_restores_momentum_trainable_and_dropout():
 def test_adabn_updates_a_frozen_batchnorm_too():
     model = _small_net()
     utils.freeze_batchnorm(model)
-    before = np.array(model.get_layer("bn1").moving_mean)
+    before = model.get_layer("bn1").moving_mean.numpy()
     adabn(model, _target())
     assert not np.allclose(before, model.get_layer("bn1").moving_mean.numpy())
 

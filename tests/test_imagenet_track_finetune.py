@@ -26,5 +26,5 @@ def test_notebook_02_imagenet_track_calls():
     history = trainer.fit(x, y, epochs=1, batch_size=4)
     assert np.isfinite(history["loss"][0])
     for old, new in zip(stats, backbone.non_trainable_weights, strict=True):
-        np.testing.assert_array_equal(old, np.array(new))  # BatchNorm statistics kept
+        np.testing.assert_array_equal(old, new.numpy())  # BatchNorm statistics kept
     assert penalty.distance() > 0  # the convolutions did train
