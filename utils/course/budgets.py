@@ -1,6 +1,7 @@
 """The course's budgets, and the check of a run against them.
 
-Each notebook may take 3 minutes and 2 GiB on the offline track, the whole course 15 minutes,
+Each notebook may take 3 minutes (the text notebook, which runs a real 22.7 M-parameter encoder,
+6 minutes) and 2 GiB on the offline track, the whole course 15 minutes,
 on the 2-core machine the budgets were set on; on another machine the time budgets are scaled
 by the reference workload (:mod:`utils.course.reference`).
 """
@@ -13,6 +14,19 @@ from dataclasses import dataclass
 NOTEBOOK_SECONDS = 180.0
 COURSE_SECONDS = 900.0
 PEAK_RSS_BYTES = 2 * 1024**3
+#: Notebooks allowed a multiple of :data:`NOTEBOOK_SECONDS` (by file name).
+NOTEBOOK_SECONDS_FACTOR = {"06_transfer_learning_for_text.ipynb": 2.0}
+
+
+def notebook_budget(notebook: str, notebook_seconds: float = NOTEBOOK_SECONDS) -> float:
+    """The time budget of one notebook: ``notebook_seconds``, times its factor in :data:`NOTEBOOK_SECONDS_FACTOR`.
+
+    Examples
+    --------
+    >>> notebook_budget("06_transfer_learning_for_text.ipynb"), notebook_budget("01_feature_extraction.ipynb")
+    (360.0, 180.0)
+    """
+    return notebook_seconds * NOTEBOOK_SECONDS_FACTOR.get(notebook.rsplit("/", 1)[-1], 1.0)
 
 
 
@@ -90,8 +104,9 @@ def check_budgets(runs, *, notebook_seconds: float = NOTEBOOK_SECONDS, course_se
     for run in runs:
         if run.error is not None:
             problems.append(f"{run.notebook} failed: {run.error}")
-        if run.seconds > notebook_seconds:
-            problems.append(f"{run.notebook} took {run.seconds:.0f} s, over its budget of {notebook_seconds:.0f} s"
+        limit = notebook_budget(run.notebook, notebook_seconds)
+        if run.seconds > limit:
+            problems.append(f"{run.notebook} took {run.seconds:.0f} s, over its budget of {limit:.0f} s"
                             + (f" ({run.seconds / reference_seconds:.1f} times the reference workload)"
                                if reference_seconds else ""))
         if run.peak_rss_bytes > peak_rss_bytes:

@@ -19,6 +19,7 @@ Usage::
 
     python -m utils.course.colab plan              # print what would be installed here
     python -m utils.course.colab install           # install it (pip)
+    python -m utils.course.colab install --text    # and what notebook 06 needs (KerasHub)
     python -m utils.course.colab set-repo me/tl    # point the badges and the clone at github.com/me/tl
 """
 
@@ -82,9 +83,14 @@ def hosted_runtime(environ=None, modules=None) -> str | None:
     return None
 
 
+#: Course packages whose names start like a protected one's (``keras-hub``, the text notebook's).
+COURSE_PACKAGES = ("keras-hub",)
+
+
 def is_protected(name: str) -> bool:
-    """True for a distribution of :data:`NEVER_INSTALL` (by name or prefix)."""
-    return normalise(name).startswith(NEVER_INSTALL)
+    """True for a distribution of :data:`NEVER_INSTALL` (by name or prefix), except :data:`COURSE_PACKAGES`."""
+    name = normalise(name)
+    return name.startswith(NEVER_INSTALL) and name not in COURSE_PACKAGES
 
 
 @dataclass
@@ -104,6 +110,44 @@ class Plan:
     install: list[str] = field(default_factory=list)
     keep: dict[str, str] = field(default_factory=dict)
     restart: bool = False
+    release: list[str] = field(default_factory=list)
+
+
+#: KerasHub 0.30 (the first that reads the text notebook's checkpoint) needs Keras 3.15.
+TEXT_MIN_KERAS = "3.15"
+
+
+def add_text_needs(plan: Plan, pins: dict[str, str], installed: dict[str, str]) -> Plan:
+    """What notebook 06 needs beyond :func:`make_plan` on a hosted runtime (changes ``plan`` and returns it).
+
+    * Keras older than :data:`TEXT_MIN_KERAS`: Keras is pure Python, so it is upgraded to the
+      locked version (the GPU build of TensorFlow is untouched) and a restart is asked for.
+    * ``tensorflow-text`` missing: KerasHub needs it, and each release is built for one
+      TensorFlow minor version, so the one matching the runtime's TensorFlow is installed
+      (``~=X.Y.0``), never one that would replace TensorFlow.
+
+    Examples
+    --------
+    >>> add_text_needs(Plan(), {"keras": "3.15.1"}, {"keras": "3.10.0", "tensorflow": "2.19.0"}).install
+    ['keras==3.15.1', 'tensorflow-text~=2.19.0']
+    """
+    from packaging.version import Version
+
+    keras = installed.get("keras")
+    if keras is not None and Version(keras) < Version(TEXT_MIN_KERAS):
+        plan.install.append(f"keras=={pins['keras']}")
+        plan.release.append("keras")
+        plan.restart = True
+    tf = installed.get("tensorflow")
+    if tf is not None and Version(tf) < Version("2.20"):
+        # keras-hub 0.32 needs tensorflow-text >= 2.20.1, which is built for TensorFlow >= 2.20:
+        # on an older runtime let pip pick 0.30 or 0.31 (both read the checkpoint)
+        plan.install = ["keras-hub>=0.30,<0.32" if r.startswith("keras-hub==") else r for r in plan.install]
+    if "tensorflow-text" not in installed and tf is not None:
+        major, minor = Version(tf).release[:2]
+        plan.install.append(f"tensorflow-text~={major}.{minor}.0")
+        plan.release.append("tensorflow-text")
+    return plan
 
 
 def make_plan(requirements: list[str], pins: dict[str, str], installed: dict[str, str]) -> Plan:
@@ -142,9 +186,12 @@ def make_plan(requirements: list[str], pins: dict[str, str], installed: dict[str
     return plan
 
 
-def plan_here() -> Plan:
-    """The plan for this environment: the declared runtime dependencies against what is installed."""
-    return make_plan(declared("runtime"), read_pins(), installed_versions())
+def plan_here(text: bool = False) -> Plan:
+    """The plan for this environment: the declared runtime dependencies (and with ``text``, the
+    ``text`` extra for notebook 06) against what is installed."""
+    pins, installed = read_pins(), installed_versions()
+    plan = make_plan(declared("runtime", "text") if text else declared("runtime"), pins, installed)
+    return add_text_needs(plan, pins, installed) if text else plan
 
 
 def install(plan: Plan, installed: dict[str, str] | None = None, *, run=subprocess.run) -> None:
@@ -152,7 +199,8 @@ def install(plan: Plan, installed: dict[str, str] | None = None, *, run=subproce
     if not plan.install:
         return
     installed = installed_versions() if installed is None else installed
-    held = [f"{name}=={version}" for name, version in sorted(installed.items()) if is_protected(name)]
+    held = [f"{name}=={version}" for name, version in sorted(installed.items())
+            if is_protected(name) and name not in plan.release]
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(held) + "\n")
     try:
@@ -203,11 +251,13 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"{len(changed)} file(s) now point at https://github.com/{args[1]}")
         return 0
+    text = "--text" in args
+    args = [a for a in args if a != "--text"]
     if args not in (["plan"], ["install"]):
         print(__doc__)
         return 2
     runtime = hosted_runtime()
-    plan = plan_here()
+    plan = plan_here(text=text)
     print(describe(plan, runtime))
     if args == ["install"] and plan.install:
         install(plan)

@@ -2,7 +2,8 @@
 
 ``pyproject.toml`` declares what the course needs at compatible ranges: ``[project]
 dependencies`` (the learner's runtime: what notebooks and ``utils`` import), the ``lab``
-extra (JupyterLab and a kernel, for ``make lab``) and the ``dev`` dependency group (tests,
+extra (JupyterLab and a kernel, for ``make lab``), the ``text`` extra (KerasHub, for notebook
+06) and the ``dev`` dependency group (tests,
 lint and the course runner). ``requirements.txt`` is the exact lock generated from it
 (``make lock``). This module lets the Makefile, the Colab bootstrap and the tests read that
 declaration in one place.
@@ -20,9 +21,10 @@ import tomllib
 from pathlib import Path
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
-GROUPS = ("runtime", "lab", "dev")
+GROUPS = ("runtime", "lab", "text", "dev")
 #: Import names that differ from the distribution's name.
-IMPORT_NAMES = {"PIL": "pillow", "sklearn": "scikit-learn", "skimage": "scikit-image", "yaml": "pyyaml"}
+IMPORT_NAMES = {"PIL": "pillow", "sklearn": "scikit-learn", "skimage": "scikit-image", "yaml": "pyyaml",
+                "keras_hub": "keras-hub"}
 
 
 def normalise(name: str) -> str:
@@ -31,7 +33,7 @@ def normalise(name: str) -> str:
 
 
 def declared(*groups: str, path: Path | str = PYPROJECT) -> list[str]:
-    """The requirement strings of ``groups`` (``"runtime"``, ``"lab"``, ``"dev"``), without duplicates.
+    """The requirement strings of ``groups`` (``"runtime"``, ``"lab"``, ``"text"``, ``"dev"``), without duplicates.
 
     Examples
     --------
@@ -44,6 +46,7 @@ def declared(*groups: str, path: Path | str = PYPROJECT) -> list[str]:
     data = tomllib.loads(Path(path).read_text())
     sources = {"runtime": data["project"]["dependencies"],
                "lab": data["project"].get("optional-dependencies", {}).get("lab", []),
+               "text": data["project"].get("optional-dependencies", {}).get("text", []),
                "dev": data.get("dependency-groups", {}).get("dev", [])}
     out, seen = [], set()
     for group in groups:
