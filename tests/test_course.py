@@ -75,9 +75,9 @@ def test_list_notebooks_finds_the_numbered_ones_in_order(tmp_path):
         course.list_notebooks(tmp_path / "empty")
 
 
-def test_the_course_has_six_notebooks_each_with_results():
+def test_the_course_has_seven_notebooks_each_with_results():
     stems = [p.stem for p in course.list_notebooks()]
-    assert stems[0].startswith("00_") and len(stems) == 6
+    assert stems[0].startswith("00_") and len(stems) == 7
     rows = course.collect_results()
     assert {r["notebook"] for r in rows} == set(stems)
 
@@ -304,3 +304,14 @@ def test_the_reference_is_sampled_during_the_run_and_its_median_judges(tmp_path,
     assert [line for line in lines if line.startswith("reference")][-1] == \
         "reference workload: 2.00 s (median of 3 samples)"
     assert next(samples, None) is None and problems == []
+
+
+def test_the_text_notebook_has_twice_the_notebook_budget_and_the_others_do_not():
+    from utils.course.budgets import NOTEBOOK_SECONDS, NotebookRun, check_budgets, notebook_budget
+
+    assert notebook_budget("06_transfer_learning_for_text.ipynb") == 2 * NOTEBOOK_SECONDS
+    assert notebook_budget("notebooks/02_fine_tuning.ipynb") == NOTEBOOK_SECONDS
+    runs = [NotebookRun("06_transfer_learning_for_text.ipynb", 1.5 * NOTEBOOK_SECONDS, 0),
+            NotebookRun("02_fine_tuning.ipynb", 1.5 * NOTEBOOK_SECONDS, 0)]
+    problems = check_budgets(runs, course_seconds=1e9)
+    assert len(problems) == 1 and problems[0].startswith("02_fine_tuning.ipynb took")

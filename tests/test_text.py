@@ -79,6 +79,17 @@ def test_bucketed_embedding_equals_the_padded_one(encoder):
                                pools[:, -1] / np.linalg.norm(pools[:, -1], axis=1, keepdims=True), atol=1e-4)
 
 
+def test_hidden_states_are_kept_only_for_the_rows_asked_in_the_dtype_asked(encoder):
+    backbone, preprocessor = encoder
+    tokens = text.tokenize(preprocessor, ["one", "two words", "three short words", "four"])
+    _, _, every = text.embed_layers(backbone, tokens, keep_hidden=2)
+    _, _, some = text.embed_layers(backbone, tokens, keep_hidden=2, hidden_rows=[2, 0], hidden_dtype="float16")
+    assert some.shape == (2, 16, 384) and some.dtype == np.float16
+    np.testing.assert_allclose(some.astype(np.float32), every[[2, 0]], atol=1e-2)
+    with pytest.raises(ValueError, match="hidden_rows must be row indices"):
+        text.embed_layers(backbone, tokens, keep_hidden=2, hidden_rows=[4])
+
+
 def test_bad_inputs_are_refused_with_what_to_do(encoder):
     backbone, preprocessor = encoder
     with pytest.raises(ValueError, match="wrap it"):
@@ -115,27 +126,13 @@ def test_without_keras_hub_the_error_says_how_to_install(monkeypatch):
         text._keras_hub()
 
 
-def test_bucketed_batches_cover_every_sentence_once_per_epoch_cut_to_their_longest():
-    lengths = np.array([3, 12, 5, 9, 16, 2, 7, 11])
-    mask = np.arange(16)[None, :] < lengths[:, None]
-    hidden = np.where(mask[..., None], np.arange(8, dtype=np.float32)[:, None, None] + 1, 0).astype(np.float32)
-    hidden = np.repeat(hidden, 2, axis=2)
-    labels = np.arange(8)
-    ds = text.bucketed_batches(hidden, mask, labels, batch_size=3, seed=1, round_to=4)
-    epochs = [[(h.numpy(), m.numpy(), y.numpy()) for (h, m), y in ds] for _ in range(5)]
-    for batches in epochs:
-        assert sorted(np.concatenate([y for _, _, y in batches]).tolist()) == list(range(8))
-        for h, m, y in batches:
-            longest = lengths[y].max()
-            assert m.shape[1] == min(16, -(-longest // 4) * 4) and h.shape == (len(y), m.shape[1], 2)
-            np.testing.assert_array_equal(m.sum(axis=1), lengths[y])  # nothing real was cut
-            np.testing.assert_array_equal(h[:, 0, 0], y + 1)  # each row's own states
-    orders = {tuple(tuple(y.tolist()) for _, _, y in batches) for batches in epochs}
-    assert len(orders) > 1  # the batches come in a new order each epoch (3 batches: 6 orders)
+def test_a_hub_preset_without_network_names_the_offline_track(monkeypatch):
+    from utils.backbones import WeightsUnavailableError
 
+    def refuse(*args, **kwargs):
+        raise ConnectionError("network refused by the test")
 
-def test_bucketed_batches_refuse_mismatched_inputs():
-    with pytest.raises(ValueError, match="must match"):
-        text.bucketed_batches(np.zeros((4, 8, 2)), np.ones((4, 7), bool), np.zeros(4))
-    with pytest.raises(ValueError, match="positive integers"):
-        text.bucketed_batches(np.zeros((4, 8, 2)), np.ones((4, 8), bool), np.zeros(4), batch_size=0)
+    monkeypatch.setattr(keras_hub.models.BertBackbone, "from_preset", refuse)
+    with pytest.raises(WeightsUnavailableError, match="TL_TRACK=offline") as info:
+        text.load_text_encoder(text.HUB_SOURCE)
+    assert info.value.__cause__ is None and info.value.__suppress_context__

@@ -16,6 +16,8 @@ KerasHub is imported on first use, so ``import utils`` stays light.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ._checks import is_int_at_least
@@ -29,7 +31,7 @@ REFERENCE_SENTENCE = "hello world"
 REFERENCE_EMBEDDING = (-0.034478, 0.03102, 0.00673, 0.02611, -0.039362)
 REFERENCE_TOLERANCE = 1e-3
 
-__all__ = ["HUB_SOURCE", "REFERENCE_EMBEDDING", "bucketed_batches", "check_reference_embedding", "embed_layers", "load_text_encoder",
+__all__ = ["HUB_SOURCE", "REFERENCE_EMBEDDING", "check_reference_embedding", "embed_layers", "load_text_encoder",
            "mean_pool", "sentence_embeddings", "tokenize"]
 
 
@@ -67,6 +69,8 @@ def load_text_encoder(source: str | None = None, *, sequence_length: int = 48, c
     ------
     utils.course.textfiles.TextFilesError
         When the offline files are missing or altered; the message names the command that fetches them.
+    utils.WeightsUnavailableError
+        When a preset from the hub cannot be loaded (no network); the message names the offline track.
     """
     if not is_int_at_least(sequence_length, 4):
         raise ValueError(f"sequence_length must be an integer >= 4, got {sequence_length!r}")
@@ -75,8 +79,19 @@ def load_text_encoder(source: str | None = None, *, sequence_length: int = 48, c
 
         source = str(check_model())
     keras_hub = _keras_hub()
-    backbone = keras_hub.models.BertBackbone.from_preset(source)
-    preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(source, sequence_length=sequence_length)
+    try:
+        backbone = keras_hub.models.BertBackbone.from_preset(source)
+        preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(source,
+                                                                                sequence_length=sequence_length)
+    except Exception as exc:  # noqa: BLE001 - a download that failed becomes one clear message
+        if Path(source).is_dir():
+            raise
+        from .backbones import WeightsUnavailableError
+
+        raise WeightsUnavailableError(
+            f"Could not load the text encoder {source!r} (no network? {type(exc).__name__}: {str(exc)[:160]}). "
+            "Either switch to the offline track (TL_TRACK=offline: the same checkpoint, from the files `make setup` "
+            "fetched), or run this on a machine with internet.") from None
     if check:
         check_reference_embedding(backbone, preprocessor)
     return backbone, preprocessor
@@ -146,7 +161,7 @@ def check_reference_embedding(backbone, preprocessor, *, reference=REFERENCE_EMB
 
 
 def embed_layers(backbone, tokens: dict, *, batch_size: int = 64, keep_hidden: int | None = None, hidden_rows=None,
-                 round_to: int = 8):
+                 hidden_dtype="float32", round_to: int = 8):
     """Every transformer layer's mean-pooled output for many sentences, in one pass.
 
     Sentences are sorted by length and each batch is cut to its longest sentence (rounded up to
@@ -167,6 +182,8 @@ def embed_layers(backbone, tokens: dict, *, batch_size: int = 64, keep_hidden: i
         Keep those hidden states only for these sentences (row indices of ``tokens``, in the
         order given); ``None`` keeps them for all. Hidden states take ``length x hidden_dim``
         floats per sentence, so keep only the ones you will train or evaluate on.
+    hidden_dtype : str
+        ``"float16"`` halves their memory (their values round to about 3 significant digits).
     round_to : int
 
     Returns
@@ -210,7 +227,7 @@ def embed_layers(backbone, tokens: dict, *, batch_size: int = 64, keep_hidden: i
     dim = backbone.hidden_dim
     pools = np.zeros((n, len(layers), dim), np.float32)
     cls = np.zeros((n, dim), np.float32)
-    hidden = np.zeros((len(rows_kept), length, dim), np.float32) if keep_hidden is not None else None
+    hidden = np.zeros((len(rows_kept), length, dim), hidden_dtype) if keep_hidden is not None else None
     where = np.full(n, -1)
     where[rows_kept] = np.arange(len(rows_kept))
     lengths = mask.sum(axis=1)
@@ -225,40 +242,6 @@ def embed_layers(backbone, tokens: dict, *, batch_size: int = 64, keep_hidden: i
             wanted = where[rows] >= 0
             hidden[where[rows][wanted], :cut] = kept.numpy()[wanted]
     return pools, cls, hidden
-
-
-def bucketed_batches(hidden, padding_mask, labels, *, batch_size: int = 32, seed: int = 0, round_to: int = 8):
-    """A ``tf.data.Dataset`` of training batches of similar-length sentences, each cut to its longest.
-
-    For training the top layers on cached hidden states (:func:`embed_layers` with
-    ``keep_hidden``): sentences are grouped by length (ties broken at random), so a batch of
-    short sentences costs what short sentences cost; the order of the batches is reshuffled
-    every epoch. Yields ``((hidden, padding_mask), labels)``, so ``model.fit(dataset)`` works
-    for a model with those two inputs.
-    """
-    import tensorflow as tf
-
-    hidden, padding_mask, labels = np.asarray(hidden), np.asarray(padding_mask, bool), np.asarray(labels)
-    if hidden.ndim != 3 or padding_mask.shape != hidden.shape[:2] or len(labels) != len(hidden) or not len(hidden):
-        raise ValueError("hidden (n, length, dim), padding_mask (n, length) and labels (n,) must match, with n > 0")
-    if not is_int_at_least(batch_size, 1) or not is_int_at_least(seed, 0) or not is_int_at_least(round_to, 1):
-        raise ValueError("batch_size and round_to must be positive integers and seed a non-negative one")
-    rng = np.random.default_rng(seed)
-    lengths = padding_mask.sum(axis=1)
-    order = np.lexsort((rng.random(len(lengths)), lengths))
-    groups = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-    cuts = [min(hidden.shape[1], int(-(-max(int(lengths[g].max()), 1) // round_to) * round_to)) for g in groups]
-
-    def batches():
-        for b in rng.permutation(len(groups)):
-            rows, cut = groups[b], cuts[b]
-            yield (hidden[rows, :cut], padding_mask[rows, :cut]), labels[rows]
-
-    dim = hidden.shape[2]
-    signature = ((tf.TensorSpec((None, None, dim), tf.float32), tf.TensorSpec((None, None), tf.bool)),
-                 tf.TensorSpec((None,), tf.as_dtype(labels.dtype)))
-    dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
-    return dataset.apply(tf.data.experimental.assert_cardinality(len(groups)))  # so fit knows an epoch's length
 
 
 def _check_texts(texts) -> list[str]:
