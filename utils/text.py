@@ -165,9 +165,9 @@ def embed_layers(backbone, tokens: dict, *, batch_size: int = 64, keep_hidden: i
     """Every transformer layer's mean-pooled output for many sentences, in one pass.
 
     Sentences are sorted by length and each batch is cut to its longest sentence (rounded up to
-    ``round_to`` tokens, so only a few shapes are compiled): on short sentences this is about
-    twice as fast as padding everything to the preprocessor's length, and the result is the same
-    because padded positions are masked.
+    ``round_to`` tokens, so only a few shapes are compiled): short sentences cost less than when
+    everything is padded to the preprocessor's length, and the result is the same because padded
+    positions are masked.
 
     Parameters
     ----------

@@ -5,7 +5,7 @@ pandas and the whole kernel and server stack (ipykernel, IPython, tornado, pyzmq
 prompt-toolkit, Jupyter). Replacing any of those can lose the GPU or make the runtime crash
 (Colab pins IPython and ipykernel for its own front end). So the bootstrap installs only the
 learner dependencies declared in ``pyproject.toml`` that are **missing** or outside their
-declared range, at the locked versions, and never a package of :data:`NEVER_INSTALL`; pip is
+declared range, at the locked versions, and never a package of :data:`NEVER_INSTALL` (or of its families); pip is
 told to keep the installed versions of those, so a dependency cannot replace them either.
 When everything is there (the usual case on Colab), it installs nothing and a re-run is a
 no-op. It asks for a restart only when it replaced a package the kernel may have imported.
@@ -39,11 +39,14 @@ from .deps import declared, normalise, requirement_name
 ROOT = Path(__file__).resolve().parents[2]
 COURSE_REPO = "https://github.com/tl-course/transfer-learning"
 #: Distributions a hosted runtime provides and the course never installs or replaces there
-#: (normalised names or prefixes): its deep-learning stack, NumPy and pandas, the kernel and
-#: server stack, and the course's test tools.
-NEVER_INSTALL = ("tensorflow", "tensorboard", "keras", "tf-keras", "ml-dtypes", "numpy", "pandas", "jax", "nvidia-",
-                 "h5py", "protobuf", "ipykernel", "ipython", "tornado", "pyzmq", "prompt-toolkit", "jupyter",
-                 "notebook", "pytest", "nbval", "ruff", "uv")
+#: (normalised names): its deep-learning stack, NumPy and pandas, the kernel and server stack,
+#: and the course's test tools.
+NEVER_INSTALL = ("tensorflow", "tensorboard", "keras", "tf-keras", "ml-dtypes", "numpy", "pandas", "jax", "h5py",
+                 "protobuf", "ipykernel", "ipython", "tornado", "pyzmq", "prompt-toolkit", "notebook", "pytest", "nbval",
+                 "ruff", "uv")
+#: Families protected with all their members (``tensorflow-text``, ``jaxlib``, ``jupyter-server``, ...).
+#: Keras is not one: ``keras-hub`` is a course package that the text notebook installs.
+NEVER_INSTALL_PREFIXES = ("tensorflow-", "tensorboard-", "jax", "nvidia-", "jupyter", "ipython-", "pytest-")
 _REQUIREMENTS = ROOT / "requirements.txt"
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
@@ -83,14 +86,10 @@ def hosted_runtime(environ=None, modules=None) -> str | None:
     return None
 
 
-#: Course packages whose names start like a protected one's (``keras-hub``, the text notebook's).
-COURSE_PACKAGES = ("keras-hub",)
-
-
 def is_protected(name: str) -> bool:
-    """True for a distribution of :data:`NEVER_INSTALL` (by name or prefix), except :data:`COURSE_PACKAGES`."""
+    """True for a distribution of :data:`NEVER_INSTALL`, or of a family of :data:`NEVER_INSTALL_PREFIXES`."""
     name = normalise(name)
-    return name.startswith(NEVER_INSTALL) and name not in COURSE_PACKAGES
+    return name in NEVER_INSTALL or name.startswith(NEVER_INSTALL_PREFIXES)
 
 
 @dataclass
