@@ -138,10 +138,12 @@ def test_the_readme_has_both_generated_blocks():
 def test_rewrite_readme_and_json_table_round_trip(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("# x\n<!-- results-table:start -->\n<!-- results-table:end -->\n"
-                      "<!-- notebook-costs:start -->\n<!-- notebook-costs:end -->\n")
+                      "<!-- notebook-costs:start -->\n<!-- notebook-costs:end -->\n"
+                      "<!-- syllabus:start -->\n| [01 a](notebooks/01_a.ipynb) | ? | x |\n<!-- syllabus:end -->\n")
     runs = [NotebookRun("01_a.ipynb", 10.0, 1024**3)]
     course.rewrite_readme([_row()], runs, readme=readme)
     assert "90.0% ± 1.0%" in readme.read_text() and "| 01_a.ipynb | 10 s |" in readme.read_text()
+    assert "| [01 a](notebooks/01_a.ipynb) | 10 s | x |" in readme.read_text()
     rows, runs_back, machine = course.read_table(course.write_table(tmp_path / "t.json", [_row()], runs))
     assert rows == [_row()] and runs_back == runs and "cores" in machine
 
@@ -315,3 +317,24 @@ def test_the_text_notebook_has_twice_the_notebook_budget_and_the_others_do_not()
             NotebookRun("02_fine_tuning.ipynb", 1.5 * NOTEBOOK_SECONDS, 0)]
     problems = check_budgets(runs, course_seconds=1e9)
     assert len(problems) == 1 and problems[0].startswith("02_fine_tuning.ipynb took")
+
+
+def test_the_syllabus_gets_each_notebook_measured_time_and_keeps_its_text():
+    from utils.course.tables import syllabus_markdown
+
+    block = ("| notebook | time | what it teaches |\n|---|---|---|\n"
+             "| [00 welcome](notebooks/00_a.ipynb) | ? | settings | and more |\n"
+             "| [01 features](notebooks/01_b.ipynb) | 9 s | probes |\n")
+    runs = [NotebookRun("00_a.ipynb", 75.4, 1)]
+    out = syllabus_markdown(block, runs)
+    assert "| [00 welcome](notebooks/00_a.ipynb) | 1 min 15 s | settings | and more |" in out
+    assert "| [01 features](notebooks/01_b.ipynb) | not measured | probes |" in out
+    assert out.splitlines()[:2] == block.splitlines()[:2]
+
+
+def test_the_readme_syllabus_lists_every_notebook():
+    from utils.course.tables import _between
+
+    syllabus = _between((Path(__file__).resolve().parents[1] / "README.md").read_text(), "syllabus")
+    for path in course.list_notebooks():
+        assert f"(notebooks/{path.name})" in syllabus, f"{path.name} is missing from the README's syllabus"

@@ -27,6 +27,7 @@ from .data import (
     sample_k_shot,
 )
 from .domains import DomainTask, clean_render_config, load_domain_task
+from .exercises import check_answer
 from .features import cached_features, extract_features
 from .finetune import L2SP, backbone_blocks, discriminative_learning_rates, freeze_batchnorm, glyphnet_blocks
 from .folders import load_image_folder, scan_image_folder
@@ -42,7 +43,7 @@ from .metrics import (
     reliability_curve,
     transfer_gain,
 )
-from .plotting import plot_history, plot_image_grid
+from .plotting import plot_history, plot_image_grid, set_course_style
 from .probing import cut_backbone, linear_probe, make_linear_probe, probe_layers
 from .seed import set_seed
 from .synthetic import RenderConfig, render_characters
@@ -59,7 +60,7 @@ __all__ = [
     "extract_features", "get_preprocessing", "import_tensorflow", "in_colab", "list_backbones", "load_backbone", "load_card",
     "load_digits_splits", "load_image_folder", "load_source_classifier", "make_dataset", "plot_history",
     "plot_image_grid", "render_characters", "sample_k_shot", "scan_image_folder", "select_track", "set_seed",
-    "configure_speed", "speed_settings",
+    "configure_speed", "speed_settings", "check_answer", "set_course_style",
 ]
 __version__ = "0.1.0"
 

@@ -197,6 +197,7 @@ def plot_reliability_diagram(
     ax=None,
     title: str | None = None,
     show_histogram: bool = False,
+    show_counts: bool = True,
 ):
     """Reliability diagram: accuracy against confidence per bin, one line per model.
 
@@ -218,6 +219,8 @@ def plot_reliability_diagram(
     show_histogram : bool
         Also draw, as faint bars, the fraction of each model's examples in every bin
         (where the points are many and where they are a handful of examples).
+    show_counts : bool
+        Write beside each point how many examples its bin holds (a point made of 3 examples says little).
 
     Returns
     -------
@@ -257,8 +260,11 @@ def plot_reliability_diagram(
         _, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfect calibration")
     width = 1.0 / n_bins
-    for i, (name, ((confidence, accuracy, _), ece, top)) in enumerate(curves.items()):
+    for i, (name, ((confidence, accuracy, count), ece, top)) in enumerate(curves.items()):
         (line,) = ax.plot(confidence, accuracy, marker="o", markersize=4, label=f"{name} (ECE {ece:.3f})")
+        for x, y, n in zip(confidence, accuracy, count, strict=True) if show_counts else ():
+            ax.annotate(f"{n}", (x, y), xytext=(3, -9 - 8 * i), textcoords="offset points", fontsize=7,
+                        color=line.get_color())
         if show_histogram:
             share = np.histogram(top, bins=n_bins, range=(0.0, 1.0))[0] / len(top)
             bar_width = width / len(curves)
@@ -269,7 +275,7 @@ def plot_reliability_diagram(
     ax.set_aspect("equal")
     ax.set_xlabel("confidence (top-label probability)")
     ax.set_ylabel("accuracy" + (" / fraction of examples" if show_histogram else ""))
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)  # beside the axes, off the points
     if title:
         ax.set_title(title)
     return ax

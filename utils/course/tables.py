@@ -19,7 +19,7 @@ from .budgets import (
 from .paths import ROOT, atomic_write
 
 TOLERANCE_POINTS = 0.5
-README_BLOCKS = ("results-table", "notebook-costs")
+README_BLOCKS = ("results-table", "notebook-costs", "syllabus")
 DEFAULT_TABLE = ROOT / "benchmarks" / "course.json"
 
 
@@ -148,6 +148,29 @@ def replace_block(text: str, name: str, body: str) -> str:
     return text[: i + len(start)] + "\n" + body + text[j:]
 
 
+def syllabus_markdown(block: str, runs) -> str:
+    """The README's syllabus with each notebook's measured wall time filled in.
+
+    ``block`` is the syllabus table as written (``| [title](notebooks/<file>) | time | what it teaches |``);
+    only the time column changes: the run's time of that notebook, or "not measured".
+    """
+    seconds = {run.notebook: run.seconds for run in runs}
+    lines = []
+    for line in block.strip("\n").splitlines():
+        cells = line.split(" | ")
+        if line.startswith("| [") and len(cells) >= 3 and "](notebooks/" in cells[0]:
+            name = cells[0].split("](notebooks/", 1)[1].split(")", 1)[0]
+            cells[1] = _minutes(seconds[name]) if name in seconds else "not measured"
+            line = " | ".join(cells)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _between(text: str, name: str) -> str:
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    return text[text.index(start) + len(start): text.index(end)] if start in text and end in text else ""
+
+
 def _minutes(seconds: float) -> str:
     whole = round(seconds)
     return f"{whole // 60} min {whole % 60:02d} s" if whole >= 60 else f"{whole} s"
@@ -220,6 +243,7 @@ def rewrite_readme(rows: list[dict], runs, *, readme: Path | str | None = None, 
     text = readme.read_text()
     text = replace_block(text, "results-table", results_markdown(rows, runs))
     text = replace_block(text, "notebook-costs", costs_markdown(runs, machine, reference_seconds))
+    text = replace_block(text, "syllabus", syllabus_markdown(_between(text, "syllabus"), runs))
     return atomic_write(readme, lambda t: Path(t).write_text(text))
 
 
