@@ -109,12 +109,17 @@ def measure(repeats: int = 5) -> float:
 
 
 def scale(reference_seconds: float | None) -> float:
-    """How much slower than the budget's machine this one is (1.0 when not measured)."""
+    """How much the time budgets grow here: how much slower than the budget's machine this one is.
+
+    Never below 1.0 (nor when not measured): the budgets are stated for a 2-core machine, and a faster
+    one is held to them as stated, not to tighter ones (the reference workload is too noisy to shrink
+    a budget by).
+    """
     if reference_seconds is None:
         return 1.0
     if not reference_seconds > 0:
         raise ValueError(f"reference_seconds must be > 0, got {reference_seconds!r}")
-    return float(reference_seconds) / BASELINE_SECONDS
+    return max(1.0, float(reference_seconds) / BASELINE_SECONDS)
 
 
 if __name__ == "__main__":

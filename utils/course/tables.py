@@ -132,7 +132,10 @@ def costs_markdown(runs, machine: str | None = None, reference_seconds: float | 
     lines.append("")
     scaled = (f" On this run's machine, where the reference workload took {reference_seconds:.2f} s against "
               f"{BASELINE_SECONDS} s where the budgets were set, they scale to {NOTEBOOK_SECONDS * factor:.0f} s "
-              f"per notebook and {COURSE_SECONDS * factor / 60:.1f} min in all." if reference_seconds else "")
+              f"per notebook and {COURSE_SECONDS * factor / 60:.1f} min in all." if reference_seconds and factor > 1
+              else f" The reference workload took {reference_seconds:.2f} s on this run's machine ({BASELINE_SECONDS} s "
+              "where the budgets were set); budgets grow on a slower machine and never shrink on a faster one."
+              if reference_seconds else "")
     longer = "".join(f" ({NOTEBOOK_SECONDS * f:.0f} s for {name.split('_')[0]})" for name, f in NOTEBOOK_SECONDS_FACTOR.items())
     lines.append(f"Budgets: {NOTEBOOK_SECONDS:.0f} s{longer} and {PEAK_RSS_BYTES / 1024**3:.0f} GiB per notebook, "
                  f"{COURSE_SECONDS / 60:.0f} min in all.{scaled}" + (f" Measured on {machine}." if machine else ""))
