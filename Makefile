@@ -32,7 +32,7 @@ setup: $(STAMP)
 lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-## make test: lint (code and notebooks), unit tests, then every notebook under nbval
+## make test: lint (code and notebooks), unit tests, then every notebook under nbval (a cell that hangs fails after 10 min)
 test: lint unit notebooks
 
 lint: setup
@@ -42,7 +42,7 @@ unit: setup
 	$(PY) -m pytest tests -m "not registry"
 
 notebooks: setup
-	TL_TRACK=offline $(NONET) $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
+	TL_TRACK=offline $(NONET) $(PY) -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600 notebooks
 
 ## make course: execute every notebook headless (fresh kernel each, offline track), measure time and
 ## memory, fail on an error or a broken budget, rewrite the README tables and benchmarks/course.json
