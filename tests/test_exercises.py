@@ -9,6 +9,13 @@ from utils import check_answer, plot_reliability_diagram, set_course_style
 matplotlib.use("Agg")
 
 
+@pytest.fixture(autouse=True)
+def _restore_matplotlib_settings():
+    """set_course_style changes global settings; other test modules must not see them."""
+    with matplotlib.rc_context():
+        yield
+
+
 def test_a_placeholder_answer_is_not_done_yet_and_does_not_raise(capsys):
     assert check_answer("accuracy", None, 0.9) is False
     assert check_answer("accuracy", ..., 0.9) is False
@@ -60,4 +67,19 @@ def test_the_reliability_diagram_writes_each_bin_count_beside_its_point():
     counts = sorted(int(t.get_text()) for t in ax.texts)
     assert counts == [1, 3] and sum(counts) == len(probs)
     assert not plot_reliability_diagram([0, 0, 1, 1], {"m": probs}, n_bins=5, show_counts=False).texts
+    plt.close("all")
+
+
+def test_the_plot_helpers_do_not_fight_the_course_style_layout():
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from utils import plot_history, plot_image_grid
+
+    set_course_style()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "The figure layout has changed to tight" would fail here
+        plot_image_grid(np.zeros((4, 8, 8)), [0, 1, 2, 3], title="grid")
+        plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, metrics=["loss"])
     plt.close("all")

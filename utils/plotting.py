@@ -80,7 +80,7 @@ def plot_image_grid(
             ax.set_title(str(label), fontsize=8, pad=2)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    _tidy(fig)
     return fig
 
 
@@ -130,8 +130,14 @@ def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), *, titl
         ax.set_ylabel(metric)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    _tidy(fig)
     return fig
+
+
+def _tidy(fig) -> None:
+    """Tight layout, unless the figure already has a layout engine (the course style's constrained layout)."""
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
 
 
 def set_course_style(dpi: int = 110) -> None:
