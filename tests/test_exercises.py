@@ -16,28 +16,30 @@ def _restore_matplotlib_settings():
         yield
 
 
+def verdict(capsys, *args, **kwargs):
+    assert check_answer(*args, **kwargs) is None  # nothing to display under the cell but the printed verdict
+    return capsys.readouterr().out
+
+
 def test_a_placeholder_answer_is_not_done_yet_and_does_not_raise(capsys):
-    assert check_answer("accuracy", None, 0.9) is False
-    assert check_answer("accuracy", ..., 0.9) is False
-    assert "not done yet" in capsys.readouterr().out
+    assert "not done yet" in verdict(capsys, "accuracy", None, 0.9)
+    assert "not done yet" in verdict(capsys, "accuracy", ..., 0.9)
 
 
 def test_numbers_and_arrays_within_the_tolerance_are_right(capsys):
-    assert check_answer("accuracy", 0.905, 0.9, tolerance=0.01)
-    assert check_answer("counts", [1, 2, 3], np.array([1, 2, 3]))
-    assert "right" in capsys.readouterr().out
+    assert verdict(capsys, "accuracy", 0.905, 0.9, tolerance=0.01).startswith("✔")
+    assert verdict(capsys, "counts", [1, 2, 3], np.array([1, 2, 3])).startswith("✔")
 
 
 def test_a_wrong_answer_says_so_with_the_hint(capsys):
-    assert not check_answer("accuracy", 0.5, 0.9, tolerance=0.01, hint="use the test split")
-    out = capsys.readouterr().out
-    assert "not right" in out and "use the test split" in out
+    out = verdict(capsys, "accuracy", 0.5, 0.9, tolerance=0.01, hint="use the test split")
+    assert out.startswith("✘") and "not right" in out and "use the test split" in out
 
 
-def test_shapes_must_match_and_strings_compare_without_case():
-    assert not check_answer("counts", [1, 2], [1, 2, 3])
-    assert check_answer("layer", " Block2_pool", "block2_pool")
-    assert not check_answer("layer", 3, "block2_pool")
+def test_shapes_must_match_and_strings_compare_without_case(capsys):
+    assert verdict(capsys, "counts", [1, 2], [1, 2, 3]).startswith("✘")
+    assert verdict(capsys, "layer", " Block2_pool", "block2_pool").startswith("✔")
+    assert verdict(capsys, "layer", 3, "block2_pool").startswith("✘")
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 
-def check_answer(name: str, answer, expected, *, tolerance: float = 0.0, hint: str = "") -> bool:
+def check_answer(name: str, answer, expected, *, tolerance: float = 0.0, hint: str = "") -> None:
     """Compare a learner's answer with the expected one and print a verdict.
 
     An answer left as ``None`` or ``...`` (the starter cell's placeholder) prints "not done
@@ -28,20 +28,17 @@ def check_answer(name: str, answer, expected, *, tolerance: float = 0.0, hint: s
 
     Returns
     -------
-    bool
-        True when the answer is right.
+    None
+        The verdict is printed (a notebook cell ending with the call shows no stray ``True``/``False``).
 
     Examples
     --------
     >>> check_answer("the mean", 0.51, 0.5, tolerance=0.02)
     ✔ the mean: right (0.51)
-    True
     >>> check_answer("the mean", None, 0.5)
     … the mean: not done yet (fill in the TODO above)
-    False
     >>> check_answer("the mean", 0.7, 0.5, tolerance=0.02, hint="average over seeds")
     ✘ the mean: 0.7 is not right; hint: average over seeds
-    False
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty string saying what is checked, got {name!r}")
@@ -51,13 +48,10 @@ def check_answer(name: str, answer, expected, *, tolerance: float = 0.0, hint: s
         raise ValueError(f"{name}: the expected value is missing (got {expected!r}); pass the right answer")
     if answer is None or answer is Ellipsis:
         print(f"… {name}: not done yet (fill in the TODO above)")
-        return False
-    right = _same(answer, expected, tolerance)
-    if right:
+    elif _same(answer, expected, tolerance):
         print(f"✔ {name}: right ({_short(answer)})")
     else:
         print(f"✘ {name}: {_short(answer)} is not right" + (f"; hint: {hint}" if hint else ""))
-    return right
 
 
 def _same(answer, expected, tolerance) -> bool:
