@@ -263,15 +263,15 @@ def plot_reliability_diagram(
     for i, (name, ((confidence, accuracy, count), ece, top)) in enumerate(curves.items()):
         (line,) = ax.plot(confidence, accuracy, marker="o", markersize=4, label=f"{name} (ECE {ece:.3f})")
         for x, y, n in zip(confidence, accuracy, count, strict=True) if show_counts else ():
-            ax.annotate(f"{n}", (x, y), xytext=(3, -9 - 8 * i), textcoords="offset points", fontsize=7,
-                        color=line.get_color())
+            ax.annotate(f"{n}", (x, y), xytext=(3, (-10, 5)[i % 2] - 8 * (i // 2)), textcoords="offset points",
+                        fontsize=7, color=line.get_color())  # models alternate below and above their points
         if show_histogram:
             share = np.histogram(top, bins=n_bins, range=(0.0, 1.0))[0] / len(top)
             bar_width = width / len(curves)
             left = np.arange(n_bins) * width + i * bar_width
             ax.bar(left, share, width=bar_width, align="edge", color=line.get_color(), alpha=0.25)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.04)  # room for points at accuracy 1
     ax.set_aspect("equal")
     ax.set_xlabel("confidence (top-label probability)")
     ax.set_ylabel("accuracy" + (" / fraction of examples" if show_histogram else ""))
