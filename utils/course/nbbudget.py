@@ -123,18 +123,13 @@ def _reference_seconds() -> float | None:
     return _reference[0] if _reference else None
 
 
-def _never_faster(reference_seconds: float | None) -> float | None:
-    """The reference time the loose check judges by: the measured one, but never below the baseline."""
-    return None if reference_seconds is None else max(float(reference_seconds), BASELINE_SECONDS)
-
-
 def budget_scale(reference_seconds: float | None) -> float:
     """How much the time budgets grow on this machine: the reference's ratio to the baseline, never below 1."""
-    return scale(_never_faster(reference_seconds))
+    return scale(reference_seconds)  # scale never shrinks a budget
 
 
 def _problems() -> list[str]:
-    return check_budgets(list(_runs.values()), **_limits, reference_seconds=_never_faster(_reference_seconds()))
+    return check_budgets(list(_runs.values()), **_limits, reference_seconds=_reference_seconds())
 
 
 def pytest_sessionfinish(session, exitstatus):

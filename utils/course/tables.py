@@ -142,13 +142,19 @@ def costs_markdown(runs, machine: str | None = None, reference_seconds: float | 
     return "\n".join(lines) + "\n"
 
 
-def replace_block(text: str, name: str, body: str) -> str:
-    """Replace what lies between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``text``."""
+def _block_span(text: str, name: str) -> tuple[int, int]:
+    """Where the body of the block ``<!-- name:start -->`` ... ``<!-- name:end -->`` begins and ends in ``text``."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     i, j = text.find(start), text.find(end)
     if i < 0 or j < i:
         raise ValueError(f"the README has no block {start} ... {end} to rewrite")
-    return text[: i + len(start)] + "\n" + body + text[j:]
+    return i + len(start), j
+
+
+def replace_block(text: str, name: str, body: str) -> str:
+    """Replace what lies between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``text``."""
+    i, j = _block_span(text, name)
+    return text[:i] + "\n" + body + text[j:]
 
 
 def syllabus_markdown(block: str, runs) -> str:
@@ -170,8 +176,8 @@ def syllabus_markdown(block: str, runs) -> str:
 
 
 def _between(text: str, name: str) -> str:
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    return text[text.index(start) + len(start): text.index(end)] if start in text and end in text else ""
+    i, j = _block_span(text, name)
+    return text[i:j]
 
 
 def _minutes(seconds: float) -> str:
