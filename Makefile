@@ -10,7 +10,7 @@ PIP    := -m pip install --quiet --disable-pip-version-check
 # The offline notebooks run with no network but loopback where the OS allows it (scripts/no-network).
 NONET  := scripts/no-network
 
-.PHONY: setup lab test lint unit notebooks course reproduce backbones lock test-floor check-binder check-python clean
+.PHONY: setup lab test lint unit notebooks rehearse course reproduce backbones lock test-floor check-binder check-python clean
 
 ## make check-python: the lock is made for CPython 3.11-3.13 (tested on 3.11)
 check-python:
@@ -32,8 +32,9 @@ setup: $(STAMP)
 lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-## make test: lint (code and notebooks), unit tests, then every notebook under nbval (a cell that hangs fails after 10 min)
-test: lint unit notebooks
+## make test: lint (code and notebooks), unit tests, every notebook under nbval (a cell that hangs fails after 10 min),
+## then the rehearsal of the imagenet track
+test: lint unit notebooks rehearse
 
 lint: setup
 	$(PY) -m ruff check utils tests notebooks
@@ -43,6 +44,11 @@ unit: setup
 
 notebooks: setup
 	TL_TRACK=offline $(NONET) $(PY) -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600 notebooks
+
+## make rehearse: execute every notebook on the imagenet track with no internet, against miniature stand-ins of its
+## downloads served from 127.0.0.1 (TL_MINIATURE=1 shrinks sizes); results go to a temporary folder, never results/
+rehearse: setup
+	$(NONET) $(PY) -m utils.course rehearse
 
 ## make course: execute every notebook headless (fresh kernel each, offline track), measure time and
 ## memory, fail on an error or a broken budget, rewrite the README tables and benchmarks/course.json

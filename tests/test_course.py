@@ -342,3 +342,42 @@ def test_the_readme_syllabus_lists_every_notebook():
     syllabus = _between((Path(__file__).resolve().parents[1] / "README.md").read_text(), "syllabus")
     for path in course.list_notebooks():
         assert f"(notebooks/{path.name})" in syllabus, f"{path.name} is missing from the README's syllabus"
+
+
+def test_a_full_imagenet_run_on_a_gpu_fills_benchmarks_imagenet_and_its_readme_block(tmp_path, monkeypatch):
+    from utils.course import quiet, tables
+
+    monkeypatch.setenv("TL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TL_RESULTS_DIR", raising=False)
+    monkeypatch.delenv("TL_MINIATURE", raising=False)
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n<!-- imagenet-gpu:start -->\nold\n<!-- imagenet-gpu:end -->\n")
+    monkeypatch.setattr(course, "IMAGENET_TABLE", tmp_path / "imagenet.json")
+    monkeypatch.setattr(course, "rewrite_imagenet_readme",
+                        lambda rows, runs, machine: tables.rewrite_imagenet_readme(rows, runs, readme=readme, machine=machine))
+    monkeypatch.setattr(course, "list_notebooks", lambda folder=None: [_results_notebook(tmp_path / "01_a.ipynb", 0.5)])
+    monkeypatch.setattr(quiet, "gpu_available", lambda: True)
+    committed = course.DEFAULT_TABLE.read_bytes()
+    runs, problems = course.run_course(track="imagenet", log=lambda _: None)
+    assert problems == [] and course.DEFAULT_TABLE.read_bytes() == committed
+    rows, saved, _ = course.read_table(tmp_path / "imagenet.json")
+    assert rows[0]["track"] == "imagenet" and saved[0].notebook == "01_a.ipynb"
+    text = readme.read_text()
+    assert "| 01_a.ipynb |" in text and "Not measured" not in text and "old" not in text
+
+
+def test_imagenet_block_says_not_measured_until_a_gpu_run():
+    from utils.course import tables
+
+    assert tables.imagenet_markdown([], []).startswith("**Not measured yet.**")
+    readme = (course.ROOT / "README.md").read_text()
+    assert "<!-- imagenet-gpu:start -->" in readme and "<!-- imagenet-gpu:end -->" in readme
+
+
+def test_no_committed_results_or_benchmark_carries_a_rehearsal_or_imagenet_number():
+    """results/ and benchmarks/course.json hold the offline track's numbers; imagenet.json only GPU runs."""
+    for path in sorted((course.ROOT / "results").glob("*.json")):
+        assert {r["track"] for r in json.loads(path.read_text())} == {"offline"}, path.name
+    assert {r["track"] for r in json.loads(course.DEFAULT_TABLE.read_text())["results"]} == {"offline"}
+    gpu = json.loads((course.ROOT / "benchmarks" / "imagenet.json").read_text())
+    assert all(r["track"] == "imagenet" for r in gpu["results"])

@@ -15,9 +15,9 @@ from .backbones import (
     load_source_classifier,
 )
 from .course.quiet import import_tensorflow
-from .course.results import write_results
+from .course.results import results_summary, write_results
 from .course.speed import configure_speed, speed_settings
-from .course.track import VALID_TRACKS, in_colab, select_track
+from .course.track import VALID_TRACKS, in_colab, miniature, select_track
 from .data import (
     DigitSplits,
     Split,
@@ -60,7 +60,7 @@ __all__ = [
     "extract_features", "get_preprocessing", "import_tensorflow", "in_colab", "list_backbones", "load_backbone", "load_card",
     "load_digits_splits", "load_image_folder", "load_source_classifier", "make_dataset", "plot_history",
     "plot_image_grid", "render_characters", "sample_k_shot", "scan_image_folder", "select_track", "set_seed",
-    "configure_speed", "speed_settings", "check_answer", "set_course_style",
+    "configure_speed", "speed_settings", "check_answer", "set_course_style", "miniature", "results_summary",
 ]
 __version__ = "0.1.0"
 

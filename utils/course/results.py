@@ -7,7 +7,7 @@ import math
 import os
 from pathlib import Path
 
-from .paths import ROOT, atomic_write
+from .paths import ROOT, atomic_write, cache_dir
 
 RECORD_KEYS = ("experiment", "method", "budget", "metric", "mean", "std", "n_seeds", "track")
 
@@ -27,7 +27,10 @@ def write_results(stem: str, records: list[dict], *, directory: Path | str | Non
     directory : path or None
         Default: the environment variable ``TL_RESULTS_DIR`` if set (the test suite points it
         at a temporary folder, so executing the notebooks under test leaves ``results/``
-        alone), else ``results/`` at the repository root.
+        alone), else ``results/`` at the repository root for the offline track's records and
+        the course cache (``.cache/course/imagenet-results``) for the imagenet track's. Inside a rehearsal of the imagenet
+        track (:mod:`utils.course.rehearsal`) every record's ``track`` becomes
+        ``"imagenet-rehearsal"``, and such records are refused under ``results/``.
 
     Returns
     -------
@@ -66,8 +69,72 @@ def write_results(stem: str, records: list[dict], *, directory: Path | str | Non
                              "(n_seeds 1 each) or one test on the pooled paired predictions")
         clean.append({**record, "mean": float(record["mean"]), "std": float(record["std"]),
                       "n_seeds": int(record["n_seeds"])})
+    from . import rehearsal
+
+    if rehearsal.active():  # a rehearsal's numbers come from stand-in data and weights: labelled as such
+        clean = [{**record, "track": rehearsal.TRACK} for record in clean]
     if directory is None:
-        directory = os.environ.get("TL_RESULTS_DIR") or ROOT / "results"
+        directory = os.environ.get("TL_RESULTS_DIR")
+    if directory is None:  # results/ holds the offline track's numbers; another track's go to the cache
+        offline = all(r["track"] == "offline" for r in clean)
+        directory = ROOT / "results" if offline else cache_dir("course", "imagenet-results")
     folder = Path(directory)
+    committed = (ROOT / "results").resolve()
+    if any(r["track"] == rehearsal.TRACK for r in clean) and (
+            folder.resolve() == committed or committed in folder.resolve().parents):
+        raise ValueError(f"refused: rehearsal results (track {rehearsal.TRACK!r}, from stand-in data) never go to "
+                         f"{committed}; set TL_RESULTS_DIR to a temporary folder (the rehearsal does)")
     folder.mkdir(parents=True, exist_ok=True)
     return atomic_write(folder / f"{stem}.json", lambda tmp: Path(tmp).write_text(json.dumps(clean, indent=2) + "\n"))
+
+
+def results_summary(records: list[dict], *, title: str = "Results of this run"):
+    """The results summary of a notebook, rendered from its records: Markdown, one table per experiment.
+
+    Generated from the records this run measured, so it is right on either track; a notebook
+    ends with ``utils.results_summary(records)`` instead of a table typed by hand.
+
+    Parameters
+    ----------
+    records : list of dict
+        Result records (see :func:`write_results`).
+    title : str
+        The heading; the track of the records is added to it.
+
+    Returns
+    -------
+    IPython.display.Markdown
+        Displays as tables in Jupyter; ``.data`` is the Markdown text.
+
+    Examples
+    --------
+    >>> records = [{"experiment": "probe", "method": "logistic regression", "budget": 10, "metric": "accuracy",
+    ...             "mean": 0.91, "std": 0.02, "n_seeds": 5, "track": "offline"}]
+    >>> print(results_summary(records).data)
+    ### Results of this run (offline track)
+    <BLANKLINE>
+    **probe**
+    <BLANKLINE>
+    | method | labels per class | metric | mean ± std | seeds |
+    |---|---|---|---|---|
+    | logistic regression | 10 | accuracy | 91.0% ± 2.0% | 5 |
+    <BLANKLINE>
+    """
+    from IPython.display import Markdown
+
+    from .tables import _budget_text, _cell, format_value
+
+    if not records:
+        raise ValueError("records is empty: run the notebook's experiments first")
+    missing = [k for k in RECORD_KEYS if k not in records[0]]
+    if missing:
+        raise ValueError(f"records lack the key(s) {missing}; every record needs {list(RECORD_KEYS)}")
+    tracks = sorted({str(r["track"]) for r in records})
+    out = [f"### {title} ({', '.join(tracks)} track)", ""]
+    for experiment in dict.fromkeys(r["experiment"] for r in records):
+        out += [f"**{_cell(experiment)}**", "", "| method | labels per class | metric | mean ± std | seeds |",
+                "|---|---|---|---|---|"]
+        out += [f"| {_cell(r['method'])} | {_budget_text(r['budget'])} | {_cell(r['metric'])} | {format_value(r)} | "
+                f"{r['n_seeds']} |" for r in records if r["experiment"] == experiment]
+        out.append("")
+    return Markdown("\n".join(out).rstrip() + "\n")

@@ -37,6 +37,7 @@ from .budgets import COURSE_SECONDS, NOTEBOOK_SECONDS, PEAK_RSS_BYTES, NotebookR
 from .paths import ROOT, atomic_write, cache_dir
 from .tables import (
     DEFAULT_TABLE,
+    IMAGENET_TABLE,
     README_BLOCKS,
     TOLERANCE_POINTS,
     collect_results,
@@ -51,6 +52,7 @@ from .tables import (
     record_key,
     replace_block,
     results_markdown,
+    rewrite_imagenet_readme,
     rewrite_readme,
     update_notebook_cost,
     write_table,
@@ -112,8 +114,8 @@ def _execute_here(path: Path, out: Path, timeout: float) -> dict:
     return {"seconds": seconds, "peak_rss_bytes": _children_peak_rss_bytes(), "error": error}
 
 
-def execute_notebook(path: Path | str, *, timeout: float = 900.0, write: bool = True, env: dict | None = None
-                     ) -> NotebookRun:
+def execute_notebook(path: Path | str, *, timeout: float = 900.0, write: bool = True, env: dict | None = None,
+                     keep: Path | str | None = None) -> NotebookRun:
     """Execute one notebook headless in a fresh kernel and measure it.
 
     The notebook runs in a child process (``python -m utils.course _execute``), so the
@@ -130,6 +132,8 @@ def execute_notebook(path: Path | str, *, timeout: float = 900.0, write: bool = 
         is saved as ``<name>.failed.ipynb`` in the course cache instead, never over the notebook.
     env : dict or None
         Extra environment variables (``make course`` passes ``TL_TRACK=offline``).
+    keep : path or None
+        A folder to save the executed copy in as well (the rehearsal's), whether or not it ran.
 
     Returns
     -------
@@ -151,6 +155,9 @@ def execute_notebook(path: Path | str, *, timeout: float = 900.0, write: bool = 
             return NotebookRun(path.name, 0.0, 0, f"could not run the notebook: {tail}")
         measured = json.loads(proc.stdout.strip().splitlines()[-1])
         run = NotebookRun(path.name, measured["seconds"], measured["peak_rss_bytes"], measured["error"])
+        if keep is not None:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            (Path(keep) / path.name).write_bytes(out.read_bytes())
         if run.error is None and write:
             atomic_write(path, lambda t: Path(t).write_bytes(out.read_bytes()))
         elif run.error is not None:
@@ -162,24 +169,33 @@ def execute_notebook(path: Path | str, *, timeout: float = 900.0, write: bool = 
 
 
 def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None = DEFAULT_TABLE,
-               timeout: float = 900.0, write: bool = True, track: str = "offline", log=print
-               ) -> tuple[list[NotebookRun], list[str]]:
+               timeout: float = 900.0, write: bool = True, track: str = "offline", log=print,
+               env: dict | None = None, keep: Path | str | None = None) -> tuple[list[NotebookRun], list[str]]:
     """Execute the notebooks one by one, then check budgets, write the table and the README.
 
     Returns the runs and the problems (empty when all is well). The budgets are those of the
     offline track; on the imagenet track only errors count. The README and table are
-    written only when every notebook ran without error.
+    written only when every notebook ran without error. ``env`` adds environment variables
+    for the kernels; ``keep`` is a folder for a copy of every executed notebook.
     """
     if track not in VALID_TRACKS:
         raise ValueError(f"track must be one of {VALID_TRACKS}, got {track!r}")
     limits = budget_limits()  # a bad TL_BUDGET_* value fails now, not after the run
     paths = [Path(p) for p in notebooks] if notebooks else list_notebooks()
-    env = {"TL_TRACK": track}
+    env = {"TL_TRACK": track, **(env or {})}
+    gpu_record = False  # a full imagenet-track run on a GPU fills benchmarks/imagenet.json and its README block
     if track != "offline":  # the committed notebooks, results/, table and README are the offline track's
-        readme, write = False, False
+        write = False
         if table is not None and Path(table).resolve() == DEFAULT_TABLE.resolve():
-            table = cache_dir("course") / f"{track}.json"
-        if not os.environ.get("TL_RESULTS_DIR"):
+            from .quiet import gpu_available
+
+            gpu_record = readme and not notebooks and not env.get("TL_MINIATURE") and gpu_available()
+            table = IMAGENET_TABLE if gpu_record else cache_dir("course") / f"{track}.json"
+            if not gpu_record:
+                log(f"no GPU (or a partial or miniature run): the table goes to {table}; "
+                    "benchmarks/imagenet.json records full GPU runs only")
+        readme = False
+        if not (env.get("TL_RESULTS_DIR") or os.environ.get("TL_RESULTS_DIR")):
             env["TL_RESULTS_DIR"] = str(cache_dir("course", f"{track}-results"))
     samples = []  # the reference workload, timed before, halfway through and after the notebooks
 
@@ -194,7 +210,7 @@ def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None 
     runs = []
     for i, path in enumerate(paths):
         log(f"== {path.name}")
-        run = execute_notebook(path, timeout=timeout, write=write, env=env)
+        run = execute_notebook(path, timeout=timeout, write=write, env=env, keep=keep)
         runs.append(run)
         status = "ok" if run.error is None else f"FAILED: {run.error}"
         log(f"   {run.seconds:.0f} s, peak {run.peak_rss_gb:.2f} GiB, {status}")
@@ -221,6 +237,9 @@ def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None 
         if readme:
             rewrite_readme(rows, all_runs, machine=machine_description(), reference_seconds=reference)
             log("README results and cost tables rewritten")
+        if gpu_record:
+            rewrite_imagenet_readme(rows, runs, machine=machine_description() + ", GPU")
+            log("README imagenet-track section rewritten")
         if write:
             for path, run in zip(paths, runs, strict=True):
                 update_notebook_cost(path, run)
@@ -256,6 +275,10 @@ def main(argv=None) -> int:
     cmp_.add_argument("first")
     cmp_.add_argument("second")
     cmp_.add_argument("--tolerance", type=float, default=TOLERANCE_POINTS, help="points (default 0.5)")
+    reh = sub.add_parser("rehearse", help="execute every notebook on the imagenet track against local stand-ins")
+    reh.add_argument("notebooks", nargs="*", help="only these notebooks (default: all numbered ones)")
+    reh.add_argument("--workdir", default=None, help="keep stand-ins, executed notebooks and results here")
+    reh.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per cell")
     sub.add_parser("readme", help="rebuild the README tables and the notebooks' cost lines from the last run")
     ex = sub.add_parser("_execute")  # internal: one notebook in this process's own child kernel
     ex.add_argument("path")
@@ -266,6 +289,10 @@ def main(argv=None) -> int:
     if args.command == "_execute":
         print(json.dumps(_execute_here(Path(args.path), Path(args.out), args.timeout)))
         return 0
+    if args.command == "rehearse":
+        from .rehearsal import rehearse
+
+        return rehearse(args.notebooks or None, workdir=args.workdir, timeout=args.timeout)
     if args.command == "compare":
         return _print_comparison(read_table(args.first)[0], read_table(args.second)[0], args.tolerance)
     if args.command == "readme":

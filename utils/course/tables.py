@@ -19,8 +19,10 @@ from .budgets import (
 from .paths import ROOT, atomic_write
 
 TOLERANCE_POINTS = 0.5
-README_BLOCKS = ("results-table", "notebook-costs", "syllabus")
+README_BLOCKS = ("results-table", "notebook-costs", "syllabus", "imagenet-gpu")
 DEFAULT_TABLE = ROOT / "benchmarks" / "course.json"
+#: The imagenet track's table: written only by a run on a GPU (``python -m utils.course run --track imagenet``).
+IMAGENET_TABLE = ROOT / "benchmarks" / "imagenet.json"
 
 
 def list_notebooks(folder: Path | str | None = None) -> list[Path]:
@@ -253,6 +255,26 @@ def rewrite_readme(rows: list[dict], runs, *, readme: Path | str | None = None, 
     text = replace_block(text, "results-table", results_markdown(rows, runs))
     text = replace_block(text, "notebook-costs", costs_markdown(runs, machine, reference_seconds))
     text = replace_block(text, "syllabus", syllabus_markdown(_between(text, "syllabus"), runs))
+    return atomic_write(readme, lambda t: Path(t).write_text(text))
+
+
+def imagenet_markdown(rows: list[dict], runs, machine: str | None = None) -> str:
+    """The README's imagenet-track block: "not measured" until a GPU run, then its costs and numbers."""
+    if not runs:
+        return ("**Not measured yet.** This table fills in when `python -m utils.course run --track imagenet` runs "
+                "on a machine with a GPU and internet (e.g. a Colab T4): it executes every notebook on the imagenet "
+                "track, then writes `benchmarks/imagenet.json` and this section. The numbers of a rehearsal "
+                "(`make rehearse`, stand-in data) never appear here.\n")
+    out = [f"Measured on {machine or 'a GPU machine'}.", "", "| notebook | time | peak memory |", "|---|---|---|"]
+    out += [f"| {r.notebook} | {r.seconds:.0f} s | {r.peak_rss_gb:.2f} GiB |" for r in runs]
+    return "\n".join(out) + "\n\n" + results_markdown(rows, runs)
+
+
+def rewrite_imagenet_readme(rows: list[dict], runs, *, readme: Path | str | None = None,
+                            machine: str | None = None) -> Path:
+    """Rewrite the README's imagenet-track block (``<!-- imagenet-gpu:start -->``) in place."""
+    readme = Path(readme) if readme is not None else ROOT / "README.md"
+    text = replace_block(readme.read_text(), "imagenet-gpu", imagenet_markdown(rows, runs, machine))
     return atomic_write(readme, lambda t: Path(t).write_text(text))
 
 

@@ -111,3 +111,22 @@ def select_track(track: str | None = None, *, verbose: bool = True, gpu: bool | 
         if not gpu:
             print(GPU_HINT)
     return value
+
+
+MINIATURE_ENV = "TL_MINIATURE"
+
+
+def miniature() -> bool:
+    """Whether the notebooks should shrink image sizes and counts (``TL_MINIATURE=1``).
+
+    The rehearsal of the imagenet track (``make rehearse``) sets it, so that every cell runs in
+    seconds on miniature stand-in data; a learner can set it too, for a first quick pass through a
+    notebook on a CPU. Its numbers then mean nothing: they only show that the code runs.
+
+    Examples
+    --------
+    >>> import os
+    >>> miniature() == (os.environ.get("TL_MINIATURE", "").strip() not in ("", "0"))
+    True
+    """
+    return os.environ.get(MINIATURE_ENV, "").strip() not in ("", "0")

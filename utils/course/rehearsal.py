@@ -1,0 +1,358 @@
+"""Rehearse the imagenet track end to end on a machine without internet.
+
+``python -m utils.course rehearse`` (``make rehearse``; ``make test`` runs it) executes every
+notebook on the imagenet track as a learner on Colab would, except that each download is
+answered by a local HTTP server on 127.0.0.1 with a miniature stand-in (:mod:`utils.course.standins`):
+
+- the datasets (tf_flowers, SVHN, MNIST, CIFAR-10): same archive layout and file names,
+  a few generated images per class;
+- the ``keras.applications`` weights: the real file names, holding the weights of the same
+  model built with ``weights=None``, made when first asked for;
+- the text encoder's Hugging Face files: the same checkpoint the offline track uses.
+
+Inside each notebook kernel an IPython start-up file (written only by the rehearsal, into a
+temporary ``IPYTHONDIR``) calls :func:`activate`, which sends Keras's downloads to the local
+server instead of the internet and accepts a download only if its SHA-256 is in the
+rehearsal's stand-in manifest. Nothing else reads that manifest: outside a rehearsal every
+published checksum applies as always.
+
+The knob ``TL_MINIATURE=1`` (:func:`utils.course.track.miniature`), which the rehearsal sets,
+makes the notebooks shrink image sizes and counts so that every cell runs in seconds.
+
+Results of a rehearsal carry ``track: "imagenet-rehearsal"`` and go to a temporary folder:
+:func:`utils.course.results.write_results` refuses to write them under ``results/``, and the
+executed notebooks, the README and ``benchmarks/`` are never written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .paths import ROOT, atomic_write
+
+TRACK = "imagenet-rehearsal"
+#: Set in a notebook kernel by :func:`activate`; read by :func:`active`.
+_ACTIVE: dict = {}
+MANIFEST = "manifest.json"
+
+
+def active() -> bool:
+    """True inside a rehearsal kernel (after :func:`activate`)."""
+    return bool(_ACTIVE)
+
+
+# ------------------------------------------------------------------ stand-in files, made on first request
+
+# keras.applications weights files (include_top=False) -> the constructor that builds the same model
+_APP_FILES = {
+    "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5": ("VGG16", {}),
+    "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5": ("ResNet50", {}),
+    "efficientnetb0_notop.h5": ("EfficientNetB0", {}),
+    "densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5": ("DenseNet121", {}),
+    "xception_weights_tf_dim_ordering_tf_kernels_notop.h5": ("Xception", {}),
+}
+_MOBILENET_V2 = re.compile(r"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_([0-9.]+)_(\d+)_no_top\.h5")
+_DATASETS = {
+    "flower_photos.tgz": "write_flowers",
+    "train_32x32.mat": "write_svhn",
+    "mnist.npz": "write_mnist",
+    "cifar-10-python.tar.gz": "write_cifar10",
+}
+
+
+def _app_builder(name: str):
+    """(constructor, kwargs) of the keras.applications model whose weights file is ``name``, or None."""
+    if name in _APP_FILES:
+        return _APP_FILES[name]
+    match = _MOBILENET_V2.fullmatch(name)
+    if match:
+        rows = int(match.group(2))
+        return "MobileNetV2", {"alpha": float(match.group(1)), "input_shape": (rows, rows, 3)}
+    return None
+
+
+def known_file(name: str) -> bool:
+    """Whether the rehearsal can serve a stand-in for the file ``name``."""
+    return name in _DATASETS or _app_builder(name) is not None
+
+
+def _write_app_weights(folder: Path, name: str) -> Path:
+    import logging
+
+    import keras
+
+    constructor, kwargs = _app_builder(name)
+    model = getattr(keras.applications, constructor)(weights=None, include_top=False, **kwargs)
+    path = folder / name
+    quiet = logging.getLogger("absl")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # the ".h5 is a legacy format" warning: the published files use it
+    try:
+        model.save(path)  # the legacy HDF5 layout of the published files, which load_weights reads
+    finally:
+        quiet.setLevel(level)
+    del model
+    keras.backend.clear_session()
+    return path
+
+
+class StandIns:
+    """The folder of stand-in files and their manifest of SHA-256 digests; files are made on first request."""
+
+    def __init__(self, folder: Path, text_dir: Path | None = None):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.text_dir = text_dir
+        self._lock = threading.Lock()
+        self.made: list[str] = []
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.folder / MANIFEST
+
+    def manifest(self) -> dict:
+        return json.loads(self.manifest_path.read_text()) if self.manifest_path.exists() else {}
+
+    def get(self, name: str) -> Path | None:
+        """The path of stand-in ``name``, made now if needed; None if there is no such stand-in."""
+        if "/" in name or name.startswith(".") or not known_file(name):
+            return None
+        with self._lock:
+            path = self.folder / name
+            if not path.exists():
+                start = time.perf_counter()
+                if name in _DATASETS:
+                    from . import standins
+
+                    getattr(standins, _DATASETS[name])(self.folder)
+                else:
+                    _write_app_weights(self.folder, name)
+                self.made.append(f"{name} ({path.stat().st_size / 2**20:.1f} MB, made in {time.perf_counter() - start:.1f} s)")
+            digest = _sha256(path)
+            manifest = self.manifest()
+            if manifest.get(name) != digest:
+                manifest[name] = digest
+                atomic_write(self.manifest_path, lambda t: Path(t).write_text(json.dumps(manifest, indent=1)))
+            return path
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------ the local server
+
+#: The Hugging Face repository the imagenet track's text encoder comes from (utils.text.HUB_SOURCE).
+HF_REPO = "sentence-transformers/all-MiniLM-L6-v2"
+HF_COMMIT = "0" * 40  # a fixed revision id for the served copy
+
+
+def _handler(standins: StandIns, log):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _file(self) -> Path | None:
+            path = self.path.split("?", 1)[0]
+            hf = f"/{HF_REPO}/resolve/"
+            if path.startswith(hf) and standins.text_dir is not None:
+                name = path[len(hf):].split("/", 1)[-1]
+                candidate = standins.text_dir / name
+                return candidate if "/" not in name and candidate.is_file() else None
+            return standins.get(path.rsplit("/", 1)[-1]) if path.count("/") == 1 else None
+
+        def _answer(self, body: bool):
+            path = self._file()
+            if path is None:
+                log(f"server: 404 {self.command} {self.path}")
+                self.send_response(404)
+                self.send_header("X-Error-Code", "EntryNotFound")  # how the hub says "no such file"
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            size = path.stat().st_size
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.send_header("ETag", f'"{_sha256(path)}"')
+            self.send_header("X-Repo-Commit", HF_COMMIT)
+            self.end_headers()
+            if body:
+                with open(path, "rb") as f:
+                    shutil.copyfileobj(f, self.wfile)
+                log(f"server: sent {self.path} ({size / 2**20:.1f} MB)")
+
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            self._answer(body=True)
+
+        def do_HEAD(self):  # noqa: N802
+            self._answer(body=False)
+
+        def log_message(self, *args):  # the rehearsal log says what was sent
+            pass
+
+    return Handler
+
+
+class Server:
+    """A threaded HTTP server on 127.0.0.1 (a free port) serving :class:`StandIns`; a context manager."""
+
+    def __init__(self, standins: StandIns, log):
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(standins, log))
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+
+
+# ------------------------------------------------------------------ inside a notebook kernel
+
+def activate(port: int, folder: str, log_path: str) -> None:
+    """Send Keras's downloads to the rehearsal server and accept only stand-ins; mark this process.
+
+    Called by the IPython start-up file the rehearsal writes into a temporary ``IPYTHONDIR``.
+    Every URL that ``keras.utils.get_file`` opens (``keras.applications``, ``keras.datasets``
+    and :func:`utils.course.downloads.fetch` use it) is replaced by
+    ``http://127.0.0.1:PORT/<its file name>``; a downloaded or cached file is accepted when
+    its SHA-256 is in the rehearsal's manifest (``folder/manifest.json``), whatever checksum
+    the caller published.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from keras.src.utils import file_utils
+
+    manifest = Path(folder) / MANIFEST
+
+    def log(message):
+        with open(log_path, "a") as f:
+            f.write(f"kernel: {message}\n")
+
+    real_urlretrieve = file_utils.urlretrieve
+
+    def urlretrieve(url, filename, reporthook=None, data=None):
+        local = f"http://127.0.0.1:{port}/{url.split('?', 1)[0].rstrip('/').rsplit('/', 1)[-1]}"
+        log(f"download {url} -> {local}")
+        return real_urlretrieve(local, filename, reporthook, data)
+
+    def validate_file(fpath, file_hash, algorithm="auto", chunk_size=65535):
+        known = json.loads(manifest.read_text()).values() if manifest.exists() else ()
+        ok = _sha256(Path(fpath)) in known
+        log(f"checksum of {Path(fpath).name}: {'a stand-in, accepted' if ok else 'not a stand-in, refused'}")
+        return ok
+
+    file_utils.urlretrieve = urlretrieve
+    file_utils.validate_file = validate_file
+    _ACTIVE.update(port=port, folder=folder, log=log_path)
+
+
+# ------------------------------------------------------------------ the rehearsal itself
+
+_STARTUP = '''\
+# Written by utils.course.rehearsal for one rehearsal of the imagenet track; deleted with its folder.
+import sys
+sys.path.insert(0, {root!r})
+from utils.course import rehearsal
+rehearsal.activate({port}, {folder!r}, {log!r})
+'''
+
+
+def _fingerprint(folder: Path) -> dict:
+    return {p.name: _sha256(p) for p in sorted(Path(folder).glob("*")) if p.is_file()}
+
+
+def rehearse(notebooks=None, *, workdir: Path | str | None = None, timeout: float = 600.0, log=print) -> int:
+    """Execute the notebooks on the imagenet track against the local stand-ins; return 0 if all ran.
+
+    Parameters
+    ----------
+    notebooks : list of paths or None
+        Default: every numbered notebook.
+    workdir : path or None
+        Where the stand-ins, caches, executed notebooks, results and log go; default a new
+        temporary folder, deleted afterwards unless the rehearsal failed.
+    timeout : float
+        Seconds allowed per cell.
+    log : callable
+
+    Returns
+    -------
+    int
+        0 when every notebook ran, every result carries the rehearsal track and ``results/``
+        is unchanged; 1 otherwise.
+    """
+    from .runner import run_course
+
+    own = workdir is None
+    work = Path(tempfile.mkdtemp(prefix="tl-rehearsal-")) if own else Path(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    log_path = work / "rehearsal.log"
+    log_path.write_text("")
+
+    def note(message):
+        with open(log_path, "a") as f:
+            f.write(message + "\n")
+
+    text_dir = ROOT / ".cache" / "text" / "all-MiniLM-L6-v2"
+    standins = StandIns(work / "standins", text_dir if text_dir.is_dir() else None)
+    committed = _fingerprint(ROOT / "results")
+    start = time.perf_counter()
+    with Server(standins, note) as server:
+        ipython = work / "ipython"
+        startup = ipython / "profile_default" / "startup"
+        startup.mkdir(parents=True, exist_ok=True)
+        (startup / "00-rehearsal.py").write_text(_STARTUP.format(
+            root=str(ROOT), port=server.port, folder=str(standins.folder), log=str(log_path)))
+        env = {
+            "IPYTHONDIR": str(ipython),
+            "TL_MINIATURE": "1",
+            "TL_CACHE_DIR": str(work / "cache"),
+            "TL_RESULTS_DIR": str(work / "results"),
+            "KERAS_HOME": str(work / "keras"),
+            "HF_HOME": str(work / "hf"),
+            "HF_ENDPOINT": f"http://127.0.0.1:{server.port}",
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+        }
+        log(f"rehearsal of the imagenet track in {work}: stand-ins served on 127.0.0.1:{server.port}")
+        runs, problems = run_course(notebooks, readme=False, table=work / "table.json", timeout=timeout,
+                                    write=False, track="imagenet", log=log, env=env, keep=work / "executed")
+    seconds = time.perf_counter() - start
+    for made in standins.made:
+        note(f"rehearsal: made stand-in {made}")
+    for path in sorted((work / "results").glob("*.json")):
+        tracks = {r.get("track") for r in json.loads(path.read_text())}
+        if tracks != {TRACK}:
+            problems.append(f"{path.name}: records carry the tracks {sorted(map(str, tracks))}, not only {TRACK!r}")
+    if _fingerprint(ROOT / "results") != committed:
+        problems.append("results/ changed during the rehearsal")
+    log_text = log_path.read_text()
+    log(f"rehearsal log ({log_path}):")
+    for line in log_text.splitlines():
+        log(f"  {line}")
+    if problems:
+        log("REHEARSAL FAILED:")
+        for problem in problems:
+            log(f"  - {problem}")
+        log(f"executed notebooks, results and log kept in {work}")
+        return 1
+    log(f"rehearsal passed: {len(runs)} notebooks, every cell, on the imagenet track with stand-ins, in {seconds:.0f} s")
+    if own:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
