@@ -13,6 +13,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+pytestmark = pytest.mark.slow  # each test starts a notebook kernel: run on the locked stack only
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CLEAR_ERRORS = {"DatasetUnavailableError", "WeightsUnavailableError"}
 NO_DOWNLOADS = "05_"  # notebook 05's zoo is the course's own on both tracks: it downloads nothing

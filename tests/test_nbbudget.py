@@ -7,6 +7,8 @@ from utils.course.nbbudget import kernel_peak_rss_bytes
 from utils.course.paths import ROOT
 from utils.course.runner import NotebookRun, check_budgets
 
+pytestmark = pytest.mark.slow  # each test runs pytest and nbval on a notebook: run on the locked stack only
+
 
 def _notebook(path, source):
     nb = nbformat.v4.new_notebook()

@@ -25,6 +25,7 @@ def test_cli_rejects_unknown_name(capsys):
     assert "invalid choice" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # about 90 s: run on the locked stack only
 def test_rebuild_with_the_card_command_matches_the_card(tmp_path):
     """The slow one (about a minute): the shipped card's command, rerun, lands within 1 point."""
     shipped = load_card("glyphnet-letters")

@@ -143,6 +143,7 @@ def _notebook(path, *sources):
     return path
 
 
+@pytest.mark.slow
 def test_rehearse_runs_a_notebook_that_downloads_and_keeps_results_out_of_results(tmp_path, monkeypatch):
     """End to end: a kernel whose download goes to the stand-in server, results stamped, results/ untouched."""
     monkeypatch.delenv("TL_RESULTS_DIR", raising=False)
@@ -168,6 +169,7 @@ def test_rehearse_runs_a_notebook_that_downloads_and_keeps_results_out_of_result
     assert not (ROOT / "results" / "01_download.json").exists()
 
 
+@pytest.mark.slow
 def test_rehearse_fails_when_a_notebook_writes_into_results(tmp_path, monkeypatch):
     from utils.course import reference
 

@@ -8,6 +8,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+pytestmark = pytest.mark.slow  # starts a notebook kernel: run on the locked stack only
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_transfer_learning_for_text.ipynb"
 
 

@@ -11,6 +11,8 @@ transferability, plotting). This sub-package holds what runs around them:
 :mod:`.downloads`         fetch a file once, hash-checked (the imagenet track)
 :mod:`.results`           write a notebook's results records
 :mod:`.runner`            ``python -m utils.course``: execute the notebooks, check budgets
+:mod:`.rehearsal`         ``python -m utils.course rehearse``: the imagenet track, offline
+:mod:`.standins`          miniature stand-ins of the imagenet track's downloads
 :mod:`.tables`            the results and cost tables (JSON and README)
 :mod:`.reference`         the reference workload that makes times comparable
 :mod:`.nbbudget`          the pytest plugin that checks budgets under nbval

@@ -356,3 +356,17 @@ def rehearse(notebooks=None, *, workdir: Path | str | None = None, timeout: floa
     if own:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def main(argv=None) -> int:
+    """``python -m utils.course rehearse [NOTEBOOK ...] [--workdir DIR] [--timeout S]``."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m utils.course rehearse",
+                                     description="execute every notebook on the imagenet track against local stand-ins")
+    parser.add_argument("notebooks", nargs="*", help="only these notebooks (default: all numbered ones)")
+    parser.add_argument("--workdir", default=None, help="keep stand-ins, executed notebooks, results and log here")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per cell")
+    args = parser.parse_args(sys.argv[2:] if argv is None else argv)
+    return rehearse(args.notebooks or None, workdir=args.workdir, timeout=args.timeout)

@@ -88,6 +88,19 @@ def write_results(stem: str, records: list[dict], *, directory: Path | str | Non
     return atomic_write(folder / f"{stem}.json", lambda tmp: Path(tmp).write_text(json.dumps(clean, indent=2) + "\n"))
 
 
+class Markdown:
+    """Markdown text that Jupyter displays rendered (``_repr_markdown_``); ``.data`` is the text."""
+
+    def __init__(self, data: str):
+        self.data = data
+
+    def _repr_markdown_(self) -> str:
+        return self.data
+
+    def __repr__(self) -> str:
+        return self.data
+
+
 def results_summary(records: list[dict], *, title: str = "Results of this run"):
     """The results summary of a notebook, rendered from its records: Markdown, one table per experiment.
 
@@ -103,8 +116,8 @@ def results_summary(records: list[dict], *, title: str = "Results of this run"):
 
     Returns
     -------
-    IPython.display.Markdown
-        Displays as tables in Jupyter; ``.data`` is the Markdown text.
+    Markdown
+        Displays as tables in Jupyter (``_repr_markdown_``); ``.data`` is the Markdown text.
 
     Examples
     --------
@@ -120,8 +133,6 @@ def results_summary(records: list[dict], *, title: str = "Results of this run"):
     | logistic regression | 10 | accuracy | 91.0% ± 2.0% | 5 |
     <BLANKLINE>
     """
-    from IPython.display import Markdown
-
     from .tables import _budget_text, _cell, format_value
 
     if not records:

@@ -275,10 +275,6 @@ def main(argv=None) -> int:
     cmp_.add_argument("first")
     cmp_.add_argument("second")
     cmp_.add_argument("--tolerance", type=float, default=TOLERANCE_POINTS, help="points (default 0.5)")
-    reh = sub.add_parser("rehearse", help="execute every notebook on the imagenet track against local stand-ins")
-    reh.add_argument("notebooks", nargs="*", help="only these notebooks (default: all numbered ones)")
-    reh.add_argument("--workdir", default=None, help="keep stand-ins, executed notebooks and results here")
-    reh.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per cell")
     sub.add_parser("readme", help="rebuild the README tables and the notebooks' cost lines from the last run")
     ex = sub.add_parser("_execute")  # internal: one notebook in this process's own child kernel
     ex.add_argument("path")
@@ -289,10 +285,6 @@ def main(argv=None) -> int:
     if args.command == "_execute":
         print(json.dumps(_execute_here(Path(args.path), Path(args.out), args.timeout)))
         return 0
-    if args.command == "rehearse":
-        from .rehearsal import rehearse
-
-        return rehearse(args.notebooks or None, workdir=args.workdir, timeout=args.timeout)
     if args.command == "compare":
         return _print_comparison(read_table(args.first)[0], read_table(args.second)[0], args.tolerance)
     if args.command == "readme":
