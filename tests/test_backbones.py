@@ -18,7 +18,7 @@ from utils import (
     load_source_classifier,
 )
 from utils import pretrain as pretrain_module
-from utils.backbones import course_backbones, keras_cache_dir
+from utils.backbones import adapt_images, course_backbones, keras_cache_dir
 
 PRETRAINED = pretrain_module.PRETRAINED_DIR
 SHIPPED = "glyphnet-letters"
@@ -58,7 +58,7 @@ def test_offline_track_lists_the_shipped_course_backbone():
 
 def test_imagenet_track_lists_keras_applications():
     names = list_backbones("imagenet")
-    assert {"mobilenet_v2", "efficientnet_b0", "resnet50"} <= set(names)
+    assert {"mobilenet_v2", "efficientnet_b0", "resnet50", "resnet50_v2", "densenet121", "vgg16"} <= set(names)
     assert SHIPPED not in names
 
 
@@ -213,7 +213,8 @@ def test_mobilenet_preprocessing_maps_0_255_to_minus_1_1():
 # ---------------------------------------------------------------- keras.applications (no weights, no network)
 
 
-@pytest.mark.parametrize("name, dim", [("mobilenet_v2", 1280), ("efficientnet_b0", 1280), ("resnet50", 2048)])
+@pytest.mark.parametrize("name, dim", [("mobilenet_v2", 1280), ("efficientnet_b0", 1280), ("resnet50", 2048),
+                                       ("resnet50_v2", 2048), ("densenet121", 1024), ("vgg16", 512)])
 def test_keras_application_without_weights_builds_and_outputs_features(name, dim):
     model = load_backbone(name, weights=None, input_shape=(32, 32, 3))
     assert model.input_shape == (None, 32, 32, 3)
@@ -271,3 +272,10 @@ def test_pretrained_means_imagenet_for_keras_applications():
     error, _ = _imagenet_error("efficientnet_b0", (32, 32, 3), weights="pretrained")
     assert "efficientnetb0_notop.h5" in str(error)
     assert "TL_TRACK=offline" in str(error)
+
+
+def test_adapted_photos_are_a_copy_that_in_place_preprocessing_cannot_alter():
+    # keras.applications.mobilenet_v2.preprocess_input rescales a float array in place
+    photos = np.full((2, 32, 32, 3), 255.0, "float32")
+    get_preprocessing("mobilenet_v2")(adapt_images(photos, "mobilenet_v2", image_size=32))
+    assert float(photos.max()) == 255.0

@@ -90,3 +90,19 @@ def test_committed_results_follow_the_statistics_rules():
             if cell["cell_type"] == "code" and literal_std.search("".join(cell["source"])):
                 problems.append(f"{path.name}: a code cell writes a literal std")
     assert not problems, "\n".join(problems)
+
+
+def test_results_summary_is_rendered_from_the_records_with_their_intervals():
+    from utils.course.results import results_summary
+
+    records = [{"experiment": "e", "method": "a − b", "budget": None, "metric": "accuracy gain", "mean": -0.073,
+                "std": 0.0, "n_seeds": 1, "track": "imagenet", "ci_low": -0.1, "ci_high": -0.04},
+               {"experiment": "e", "method": "probe", "budget": 10, "metric": "accuracy", "mean": 0.5, "std": 0.1,
+                "n_seeds": 3, "track": "imagenet"}]
+    text = results_summary(records, budget_label="sentences").data
+    assert text.startswith("### Results of this run (imagenet track)")
+    assert "| method | sentences |" in text and "[95% interval −10.0 points, −4.0 points]" in text
+    assert "| probe | 10 | accuracy | 50.0% ± 10.0% | 3 |" in text
+    assert results_summary(records)._repr_markdown_() == results_summary(records).data
+    with pytest.raises(ValueError, match="empty"):
+        results_summary([])

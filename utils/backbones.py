@@ -54,6 +54,13 @@ KERAS_APPLICATIONS: dict[str, KerasApp] = {
     "resnet50": KerasApp(
         "ResNet50", "resnet50", (224, 224, 3), "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
     ),
+    "resnet50_v2": KerasApp(
+        "ResNet50V2", "resnet_v2", (224, 224, 3), "resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    ),
+    "densenet121": KerasApp(
+        "DenseNet121", "densenet", (224, 224, 3), "densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    ),
+    "vgg16": KerasApp("VGG16", "vgg16", (224, 224, 3), "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"),
 }
 
 
@@ -71,7 +78,7 @@ def list_backbones(track: str | None = None) -> list[str]:
     >>> list_backbones("offline")
     ['glyphnet-digits', 'glyphnet-fractals', 'glyphnet-letters', 'glyphnet-letters-narrow']
     >>> list_backbones("imagenet")
-    ['efficientnet_b0', 'mobilenet_v2', 'resnet50']
+    ['densenet121', 'efficientnet_b0', 'mobilenet_v2', 'resnet50', 'resnet50_v2', 'vgg16']
     """
     if track not in (None, "offline", "imagenet"):
         raise ValueError(f"track must be 'offline', 'imagenet' or None, got {track!r}")
@@ -319,7 +326,7 @@ def adapt_images(x, name: str, *, image_size: int | None = None):
     """
     import numpy as np
 
-    x = np.asarray(x, dtype="float32")
+    x = np.array(x, dtype="float32")  # a copy: keras.applications' preprocess_input may work in place
     if x.ndim != 4 or x.shape[-1] not in (1, 3):
         raise ValueError(f"x must be grey images (n, h, w, 1) or RGB photos (n, h, w, 3), got {x.shape}")
     if name in KERAS_APPLICATIONS:

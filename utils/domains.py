@@ -13,7 +13,9 @@ offline track
 imagenet track
     source: SVHN house-number crops; target: MNIST; backbone: MobileNetV2 with ImageNet
     weights, reading the 32x32 images resized to 96x96 inside the model. "Randomised"
-    source images are colour-inverted or turned grey at random.
+    source images are colour-inverted or turned grey at random. With ``TL_MINIATURE=1``
+    (:func:`utils.miniature`: the rehearsal, or a quick first pass) the sizes shrink to
+    :data:`MINIATURE_SIZES` and the images stay 32x32, so that every cell runs in seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import is_int_at_least
+
+#: imagenet track with ``TL_MINIATURE=1``: the most images of each kind (fits the rehearsal's stand-ins:
+#: 400 SVHN images, 300 MNIST training and 200 test images)
+MINIATURE_SIZES = {"n_source": 256, "n_source_val": 64, "n_target": 256, "n_test": 128}
 
 
 def clean_render_config():
@@ -151,6 +157,10 @@ def load_domain_task(
         imagenet track only: passed to :func:`utils.web_data.load_svhn_mnist` (``n_target``,
         ``n_test``, ``n_source_val``, ``seed``).
 
+        With ``TL_MINIATURE=1`` (:func:`utils.miniature`) the imagenet track caps ``n_source``
+        and these counts at :data:`MINIATURE_SIZES` and keeps the images at 32x32
+        (``image_size`` is ignored); the offline track is unchanged.
+
     Returns
     -------
     DomainTask
@@ -215,10 +225,15 @@ def _imagenet_task(n_source, weights, directory, image_size, pair_options):
     import keras
 
     from .backbones import load_backbone
+    from .course.track import miniature
     from .web_data import load_svhn_mnist
 
     if not is_int_at_least(image_size, 32):
         raise ValueError(f"image_size must be an integer >= 32, got {image_size!r}")
+    if miniature():  # a quick pass (the rehearsal): a few hundred images at MobileNetV2's smallest input, 32x32
+        n_source, image_size = min(n_source, MINIATURE_SIZES["n_source"]), 32
+        pair_options = {key: min(pair_options.get(key, n), n) for key, n in MINIATURE_SIZES.items()
+                        if key != "n_source"} | {k: v for k, v in pair_options.items() if k not in MINIATURE_SIZES}
     pair = load_svhn_mnist(n_source=n_source, directory=directory, **pair_options)
 
     def source_data(seed, randomised=False):

@@ -56,6 +56,7 @@ def active() -> bool:
 _APP_FILES = {
     "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5": ("VGG16", {}),
     "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5": ("ResNet50", {}),
+    "resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5": ("ResNet50V2", {}),
     "efficientnetb0_notop.h5": ("EfficientNetB0", {}),
     "densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5": ("DenseNet121", {}),
     "xception_weights_tf_dim_ordering_tf_kernels_notop.h5": ("Xception", {}),
@@ -260,6 +261,12 @@ def activate(port: int, folder: str, log_path: str) -> None:
 
     file_utils.urlretrieve = urlretrieve
     file_utils.validate_file = validate_file
+    if os.environ.get("TL_REHEARSAL_EAGER", "1") != "0":
+        # on miniature data, tracing a large backbone's training graph (tens of seconds) costs far more than
+        # running its few steps eagerly; graph mode of the same code is what nbval tests on the offline track
+        import tensorflow as tf
+
+        tf.config.run_functions_eagerly(True)
     _ACTIVE.update(port=port, folder=folder, log=log_path)
 
 
@@ -274,11 +281,28 @@ rehearsal.activate({port}, {folder!r}, {log!r})
 '''
 
 
+def _slowest_cells(path: Path, n: int = 4) -> list[tuple[int, float]]:
+    """(cell number, seconds) of the ``n`` slowest code cells of an executed notebook with timing metadata."""
+    from datetime import datetime
+
+    cells = json.loads(Path(path).read_text())["cells"]
+    times = []
+    for i, cell in enumerate(cells):
+        timing = cell.get("metadata", {}).get("execution", {})
+        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if start and end:
+            seconds = (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                       - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+            times.append((i, seconds))
+    return sorted(times, key=lambda t: -t[1])[:n]
+
+
 def _fingerprint(folder: Path) -> dict:
     return {p.name: _sha256(p) for p in sorted(Path(folder).glob("*")) if p.is_file()}
 
 
-def rehearse(notebooks=None, *, workdir: Path | str | None = None, timeout: float = 600.0, log=print) -> int:
+def rehearse(notebooks=None, *, workdir: Path | str | None = None, timeout: float = 600.0, jobs: int = 2,
+             log=print) -> int:
     """Execute the notebooks on the imagenet track against the local stand-ins; return 0 if all ran.
 
     Parameters
@@ -290,6 +314,10 @@ def rehearse(notebooks=None, *, workdir: Path | str | None = None, timeout: floa
         temporary folder, deleted afterwards unless the rehearsal failed.
     timeout : float
         Seconds allowed per cell.
+    jobs : int
+        Notebooks executed at a time, each in its own kernel. On miniature data most of a
+        notebook's time is single-threaded Python (building models, running small steps), so two
+        at a time nearly halve the wall time on two cores.
     log : callable
 
     Returns
@@ -298,8 +326,13 @@ def rehearse(notebooks=None, *, workdir: Path | str | None = None, timeout: floa
         0 when every notebook ran, every result carries the rehearsal track and ``results/``
         is unchanged; 1 otherwise.
     """
-    from .runner import run_course
+    from concurrent.futures import ThreadPoolExecutor
 
+    from .runner import execute_notebook
+    from .tables import list_notebooks
+
+    if not (isinstance(jobs, int) and jobs >= 1):
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
     own = workdir is None
     work = Path(tempfile.mkdtemp(prefix="tl-rehearsal-")) if own else Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -329,11 +362,25 @@ def rehearse(notebooks=None, *, workdir: Path | str | None = None, timeout: floa
             "HF_HOME": str(work / "hf"),
             "HF_ENDPOINT": f"http://127.0.0.1:{server.port}",
             "HF_HUB_DISABLE_TELEMETRY": "1",
+            "TL_RECORD_TIMING": "1",  # the executed copies keep each cell's time: the log lists the slowest
         }
-        log(f"rehearsal of the imagenet track in {work}: stand-ins served on 127.0.0.1:{server.port}")
-        runs, problems = run_course(notebooks, readme=False, table=work / "table.json", timeout=timeout,
-                                    write=False, track="imagenet", log=log, env=env, keep=work / "executed")
+        log(f"rehearsal of the imagenet track in {work}: stand-ins served on 127.0.0.1:{server.port}, "
+            f"{jobs} notebook(s) at a time")
+        paths = [Path(p) for p in notebooks] if notebooks else list_notebooks()
+        env["TL_TRACK"] = "imagenet"
+        with ThreadPoolExecutor(max_workers=jobs) as pool:  # each notebook runs in its own kernel process
+            runs = list(pool.map(lambda path: execute_notebook(path, timeout=timeout, write=False, env=env,
+                                                               keep=work / "executed"), paths))
+        problems = []
+        for run in runs:
+            status = "ok" if run.error is None else f"FAILED: {run.error}"
+            log(f"== {run.notebook}: {run.seconds:.0f} s, peak {run.peak_rss_gb:.2f} GiB, {status}")
+            if run.error is not None:
+                problems.append(f"{run.notebook} failed: {run.error}")
     seconds = time.perf_counter() - start
+    for path in sorted((work / "executed").glob("*.ipynb")):
+        note(f"slowest cells of {path.name}: " + ", ".join(
+            f"[{i}] {s:.0f} s" for i, s in _slowest_cells(path)))
     for made in standins.made:
         note(f"rehearsal: made stand-in {made}")
     for path in sorted((work / "results").glob("*.json")):
@@ -368,5 +415,6 @@ def main(argv=None) -> int:
     parser.add_argument("notebooks", nargs="*", help="only these notebooks (default: all numbered ones)")
     parser.add_argument("--workdir", default=None, help="keep stand-ins, executed notebooks, results and log here")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per cell")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at a time (default 2)")
     args = parser.parse_args(sys.argv[2:] if argv is None else argv)
-    return rehearse(args.notebooks or None, workdir=args.workdir, timeout=args.timeout)
+    return rehearse(args.notebooks or None, workdir=args.workdir, timeout=args.timeout, jobs=args.jobs)

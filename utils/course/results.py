@@ -101,7 +101,7 @@ class Markdown:
         return self.data
 
 
-def results_summary(records: list[dict], *, title: str = "Results of this run"):
+def results_summary(records: list[dict], *, title: str = "Results of this run", budget_label: str = "labels per class"):
     """The results summary of a notebook, rendered from its records: Markdown, one table per experiment.
 
     Generated from the records this run measured, so it is right on either track; a notebook
@@ -110,9 +110,12 @@ def results_summary(records: list[dict], *, title: str = "Results of this run"):
     Parameters
     ----------
     records : list of dict
-        Result records (see :func:`write_results`).
+        Result records (see :func:`write_results`); a record with ``ci_low`` and ``ci_high``
+        shows that interval beside its mean.
     title : str
         The heading; the track of the records is added to it.
+    budget_label : str
+        Heading of the ``budget`` column (notebook 06 counts labelled sentences in all, not per class).
 
     Returns
     -------
@@ -140,12 +143,19 @@ def results_summary(records: list[dict], *, title: str = "Results of this run"):
     missing = [k for k in RECORD_KEYS if k not in records[0]]
     if missing:
         raise ValueError(f"records lack the key(s) {missing}; every record needs {list(RECORD_KEYS)}")
+    def _value(r):  # mean ± std, and the record's own 95% interval when it carries one (e.g. a paired bootstrap)
+        text = format_value(r)
+        if "ci_low" in r and "ci_high" in r:
+            low, high = (format_value({**r, "mean": r[k], "n_seeds": 1}) for k in ("ci_low", "ci_high"))
+            text += f" [95% interval {low}, {high}]"
+        return text
+
     tracks = sorted({str(r["track"]) for r in records})
     out = [f"### {title} ({', '.join(tracks)} track)", ""]
     for experiment in dict.fromkeys(r["experiment"] for r in records):
-        out += [f"**{_cell(experiment)}**", "", "| method | labels per class | metric | mean ± std | seeds |",
+        out += [f"**{_cell(experiment)}**", "", f"| method | {_cell(budget_label)} | metric | mean ± std | seeds |",
                 "|---|---|---|---|---|"]
-        out += [f"| {_cell(r['method'])} | {_budget_text(r['budget'])} | {_cell(r['metric'])} | {format_value(r)} | "
+        out += [f"| {_cell(r['method'])} | {_budget_text(r['budget'])} | {_cell(r['metric'])} | {_value(r)} | "
                 f"{r['n_seeds']} |" for r in records if r["experiment"] == experiment]
         out.append("")
     return Markdown("\n".join(out).rstrip() + "\n")

@@ -99,7 +99,7 @@ def _execute_here(path: Path, out: Path, timeout: float) -> dict:
 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", record_timing=False,
+        nb, timeout=timeout, kernel_name="python3", record_timing=bool(os.environ.get("TL_RECORD_TIMING")),
         resources={"metadata": {"path": str(path.parent)}},
     )
     error = None
