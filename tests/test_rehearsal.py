@@ -95,6 +95,7 @@ def test_activate_sends_keras_downloads_to_the_server_and_accepts_only_standins(
     monkeypatch.setattr(file_utils, "urlretrieve", file_utils.urlretrieve)  # restored after the test
     monkeypatch.setattr(file_utils, "validate_file", file_utils.validate_file)
     monkeypatch.setattr(rehearsal, "_ACTIVE", {})
+    monkeypatch.setenv("TL_REHEARSAL_EAGER", "0")  # eager execution is global: it must not leak into other tests
     log = tmp_path / "kernel.log"
     rehearsal.activate(server.port, str(files.folder), str(log))
     assert rehearsal.active()

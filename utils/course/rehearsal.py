@@ -17,7 +17,10 @@ rehearsal's stand-in manifest. Nothing else reads that manifest: outside a rehea
 published checksum applies as always.
 
 The knob ``TL_MINIATURE=1`` (:func:`utils.course.track.miniature`), which the rehearsal sets,
-makes the notebooks shrink image sizes and counts so that every cell runs in seconds.
+makes the notebooks shrink image sizes and counts so that every cell runs in seconds. The kernels
+also run TensorFlow functions eagerly (``TL_REHEARSAL_EAGER=0`` turns this off): on miniature data,
+tracing a large backbone's training graph costs far more than its few steps. Graph mode of the same
+code is what nbval executes on the offline track.
 
 Results of a rehearsal carry ``track: "imagenet-rehearsal"`` and go to a temporary folder:
 :func:`utils.course.results.write_results` refuses to write them under ``results/``, and the
@@ -26,132 +29,26 @@ executed notebooks, the README and ``benchmarks/`` are never written.
 
 from __future__ import annotations
 
-import hashlib
 import http.server
 import json
 import os
-import re
 import shutil
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from .paths import ROOT, atomic_write
+from .paths import ROOT
+from .standins import MANIFEST, StandIns, _app_builder, _sha256, known_file  # noqa: F401 - re-exported
 
 TRACK = "imagenet-rehearsal"
 #: Set in a notebook kernel by :func:`activate`; read by :func:`active`.
 _ACTIVE: dict = {}
-MANIFEST = "manifest.json"
 
 
 def active() -> bool:
     """True inside a rehearsal kernel (after :func:`activate`)."""
     return bool(_ACTIVE)
-
-
-# ------------------------------------------------------------------ stand-in files, made on first request
-
-# keras.applications weights files (include_top=False) -> the constructor that builds the same model
-_APP_FILES = {
-    "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5": ("VGG16", {}),
-    "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5": ("ResNet50", {}),
-    "resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5": ("ResNet50V2", {}),
-    "efficientnetb0_notop.h5": ("EfficientNetB0", {}),
-    "densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5": ("DenseNet121", {}),
-    "xception_weights_tf_dim_ordering_tf_kernels_notop.h5": ("Xception", {}),
-}
-_MOBILENET_V2 = re.compile(r"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_([0-9.]+)_(\d+)_no_top\.h5")
-_DATASETS = {
-    "flower_photos.tgz": "write_flowers",
-    "train_32x32.mat": "write_svhn",
-    "mnist.npz": "write_mnist",
-    "cifar-10-python.tar.gz": "write_cifar10",
-}
-
-
-def _app_builder(name: str):
-    """(constructor, kwargs) of the keras.applications model whose weights file is ``name``, or None."""
-    if name in _APP_FILES:
-        return _APP_FILES[name]
-    match = _MOBILENET_V2.fullmatch(name)
-    if match:
-        rows = int(match.group(2))
-        return "MobileNetV2", {"alpha": float(match.group(1)), "input_shape": (rows, rows, 3)}
-    return None
-
-
-def known_file(name: str) -> bool:
-    """Whether the rehearsal can serve a stand-in for the file ``name``."""
-    return name in _DATASETS or _app_builder(name) is not None
-
-
-def _write_app_weights(folder: Path, name: str) -> Path:
-    import logging
-
-    import keras
-
-    constructor, kwargs = _app_builder(name)
-    model = getattr(keras.applications, constructor)(weights=None, include_top=False, **kwargs)
-    path = folder / name
-    quiet = logging.getLogger("absl")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # the ".h5 is a legacy format" warning: the published files use it
-    try:
-        model.save(path)  # the legacy HDF5 layout of the published files, which load_weights reads
-    finally:
-        quiet.setLevel(level)
-    del model
-    keras.backend.clear_session()
-    return path
-
-
-class StandIns:
-    """The folder of stand-in files and their manifest of SHA-256 digests; files are made on first request."""
-
-    def __init__(self, folder: Path, text_dir: Path | None = None):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.text_dir = text_dir
-        self._lock = threading.Lock()
-        self.made: list[str] = []
-
-    @property
-    def manifest_path(self) -> Path:
-        return self.folder / MANIFEST
-
-    def manifest(self) -> dict:
-        return json.loads(self.manifest_path.read_text()) if self.manifest_path.exists() else {}
-
-    def get(self, name: str) -> Path | None:
-        """The path of stand-in ``name``, made now if needed; None if there is no such stand-in."""
-        if "/" in name or name.startswith(".") or not known_file(name):
-            return None
-        with self._lock:
-            path = self.folder / name
-            if not path.exists():
-                start = time.perf_counter()
-                if name in _DATASETS:
-                    from . import standins
-
-                    getattr(standins, _DATASETS[name])(self.folder)
-                else:
-                    _write_app_weights(self.folder, name)
-                self.made.append(f"{name} ({path.stat().st_size / 2**20:.1f} MB, made in {time.perf_counter() - start:.1f} s)")
-            digest = _sha256(path)
-            manifest = self.manifest()
-            if manifest.get(name) != digest:
-                manifest[name] = digest
-                atomic_write(self.manifest_path, lambda t: Path(t).write_text(json.dumps(manifest, indent=1)))
-            return path
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # ------------------------------------------------------------------ the local server

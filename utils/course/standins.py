@@ -5,6 +5,8 @@ members, array shapes and dtypes, pickle keys), but with few, generated images: 
 its own colour and stripe pattern plus a little noise, so a model can learn something from them
 and no cell sees an empty or single-class split. The ``keras.applications`` weights are those of
 the same model built with ``weights=None``, saved in the legacy HDF5 layout Keras reads.
+:class:`StandIns` makes each file when it is first asked for and keeps the manifest of their SHA-256
+digests, the only checksums a rehearsal accepts.
 
 Nothing here is a real dataset or a pretrained model: the files exist only so that every code
 path of the imagenet track (download, checksum, unpacking, loading, training) runs on a machine
@@ -14,15 +16,23 @@ without internet. :mod:`utils.course.rehearsal` serves them from 127.0.0.1.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import json
 import pickle
+import re
 import tarfile
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 
+from .paths import atomic_write
+
 #: Images per class of the flower stand-in (the real archive has 633-898).
 FLOWERS_PER_CLASS = 24
+MANIFEST = "manifest.json"
 FLOWER_CLASSES = ("daisy", "dandelion", "roses", "sunflowers", "tulips")
 #: Images in the SVHN and MNIST stand-ins (the real files: 73,257; 60,000 + 10,000).
 N_SVHN, N_MNIST_TRAIN, N_MNIST_TEST = 400, 300, 200
@@ -134,3 +144,105 @@ def write_cifar10(folder: Path) -> Path:
             info.size = len(payload)
             tar.addfile(info, io.BytesIO(payload))
     return path
+
+
+# ------------------------------------------------------------------ the folder the rehearsal serves, made on first request
+
+# keras.applications weights files (include_top=False) -> the constructor that builds the same model
+_APP_FILES = {
+    "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5": ("VGG16", {}),
+    "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5": ("ResNet50", {}),
+    "resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5": ("ResNet50V2", {}),
+    "efficientnetb0_notop.h5": ("EfficientNetB0", {}),
+    "densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5": ("DenseNet121", {}),
+    "xception_weights_tf_dim_ordering_tf_kernels_notop.h5": ("Xception", {}),
+}
+_MOBILENET_V2 = re.compile(r"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_([0-9.]+)_(\d+)_no_top\.h5")
+_DATASETS = {
+    "flower_photos.tgz": write_flowers,
+    "train_32x32.mat": write_svhn,
+    "mnist.npz": write_mnist,
+    "cifar-10-python.tar.gz": write_cifar10,
+}
+
+
+def _app_builder(name: str):
+    """(constructor, kwargs) of the keras.applications model whose weights file is ``name``, or None."""
+    if name in _APP_FILES:
+        return _APP_FILES[name]
+    match = _MOBILENET_V2.fullmatch(name)
+    if match:
+        rows = int(match.group(2))
+        return "MobileNetV2", {"alpha": float(match.group(1)), "input_shape": (rows, rows, 3)}
+    return None
+
+
+def known_file(name: str) -> bool:
+    """Whether the rehearsal can serve a stand-in for the file ``name``."""
+    return name in _DATASETS or _app_builder(name) is not None
+
+
+def _write_app_weights(folder: Path, name: str) -> Path:
+    import logging
+
+    import keras
+
+    constructor, kwargs = _app_builder(name)
+    model = getattr(keras.applications, constructor)(weights=None, include_top=False, **kwargs)
+    path = folder / name
+    quiet = logging.getLogger("absl")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # the ".h5 is a legacy format" warning: the published files use it
+    try:
+        model.save(path)  # the legacy HDF5 layout of the published files, which load_weights reads
+    finally:
+        quiet.setLevel(level)
+    del model
+    keras.backend.clear_session()
+    return path
+
+
+class StandIns:
+    """The folder of stand-in files and their manifest of SHA-256 digests; files are made on first request."""
+
+    def __init__(self, folder: Path, text_dir: Path | None = None):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.text_dir = text_dir
+        self._lock = threading.Lock()
+        self.made: list[str] = []
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.folder / MANIFEST
+
+    def manifest(self) -> dict:
+        return json.loads(self.manifest_path.read_text()) if self.manifest_path.exists() else {}
+
+    def get(self, name: str) -> Path | None:
+        """The path of stand-in ``name``, made now if needed; None if there is no such stand-in."""
+        if "/" in name or name.startswith(".") or not known_file(name):
+            return None
+        with self._lock:
+            path = self.folder / name
+            if not path.exists():
+                start = time.perf_counter()
+                if name in _DATASETS:
+                    _DATASETS[name](self.folder)
+                else:
+                    _write_app_weights(self.folder, name)
+                self.made.append(f"{name} ({path.stat().st_size / 2**20:.1f} MB, made in {time.perf_counter() - start:.1f} s)")
+            digest = _sha256(path)
+            manifest = self.manifest()
+            if manifest.get(name) != digest:
+                manifest[name] = digest
+                atomic_write(self.manifest_path, lambda t: Path(t).write_text(json.dumps(manifest, indent=1)))
+            return path
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
