@@ -62,3 +62,19 @@ def test_every_notebook_ends_with_a_link_to_the_next(path):
 def test_notebook_00_records_an_unsupervised_transfer_result():
     records = json.loads((ROOT / "results" / "00_welcome_and_setup.json").read_text())
     assert any("unsupervised transfer" in r["experiment"] for r in records)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_is_right_on_both_tracks(path):
+    """Results summary generated from the run's records; published imagenet-track figures labelled as such."""
+    assert "utils.results_summary(" in _code(path), f"{path.name}: no results summary generated from the records"
+    prose = "\n".join("".join(c["source"]) for c in _cells(path, "markdown"))
+    assert "What to expect on the imagenet track" in prose, f"{path.name}: no 'What to expect on the imagenet track'"
+    assert "published, not measured here" in prose
+    assert re.search(r"https?://", prose), f"{path.name}: its published figures need sources"
+    assert "if TRACK == \"offline\":\n    utils.write_results" not in _code(path)  # results on every track
+
+
+def test_the_classic_vgg16_on_cifar10_example_is_in_the_notebooks():
+    code = "\n".join(_code(p) for p in NOTEBOOKS)
+    assert "keras.applications.VGG16(" in code and "keras.datasets.cifar10.load_data()" in code
