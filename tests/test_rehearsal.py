@@ -53,16 +53,16 @@ def test_class_images_differ_between_classes_and_repeat_under_a_seed():
 
 
 def test_known_files_and_builders():
-    assert rehearsal.known_file("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")
-    assert rehearsal.known_file("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5")
-    assert rehearsal._app_builder("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_128_no_top.h5") == (
+    assert standins.known_file("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")
+    assert standins.known_file("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5")
+    assert standins._app_builder("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_128_no_top.h5") == (
         "MobileNetV2", {"alpha": 0.5, "input_shape": (128, 128, 3)})
-    assert not rehearsal.known_file("imagenet_full_train.tar") and not rehearsal.known_file("../etc/passwd")
+    assert not standins.known_file("imagenet_full_train.tar") and not standins.known_file("../etc/passwd")
 
 
 @pytest.fixture
 def served(tmp_path):
-    files = rehearsal.StandIns(tmp_path / "standins")
+    files = standins.StandIns(tmp_path / "standins")
     lines = []
     with rehearsal.Server(files, lines.append) as server:
         yield files, server, lines
@@ -73,7 +73,7 @@ def test_server_serves_standins_answers_404_otherwise_and_frees_its_port(served)
     url = f"http://127.0.0.1:{server.port}"
     data = urllib.request.urlopen(f"{url}/mnist.npz", timeout=10).read()
     assert data == (files.folder / "mnist.npz").read_bytes()
-    assert files.manifest() == {"mnist.npz": rehearsal._sha256(files.folder / "mnist.npz")}
+    assert files.manifest() == {"mnist.npz": standins._sha256(files.folder / "mnist.npz")}
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(f"{url}/not-a-standin.bin", timeout=10)
     assert err.value.code == 404 and err.value.headers["X-Error-Code"] == "EntryNotFound"
@@ -81,7 +81,7 @@ def test_server_serves_standins_answers_404_otherwise_and_frees_its_port(served)
 
 
 def test_port_is_free_after_the_server_stops(tmp_path):
-    with rehearsal.Server(rehearsal.StandIns(tmp_path), print) as server:
+    with rehearsal.Server(standins.StandIns(tmp_path), print) as server:
         port = server.port
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))  # raises if the port were still held
@@ -137,6 +137,12 @@ def test_imagenet_records_go_to_the_cache_by_default(tmp_path, monkeypatch):
     assert path == tmp_path / "course" / "imagenet-results" / "01_x.json"
 
 
+def _write_results_source(stem, track, directory=""):
+    """The code of a notebook cell that writes one record (RECORD, with its track) for notebook ``stem``."""
+    record = {k: v for k, v in RECORD.items() if k != "track"}
+    return f"utils.write_results({stem!r}, [{{**{record!r}, 'track': {track}}}]{directory})"
+
+
 def _notebook(path, *sources):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
@@ -148,16 +154,12 @@ def _notebook(path, *sources):
 def test_rehearse_runs_a_notebook_that_downloads_and_keeps_results_out_of_results(tmp_path, monkeypatch):
     """End to end: a kernel whose download goes to the stand-in server, results stamped, results/ untouched."""
     monkeypatch.delenv("TL_RESULTS_DIR", raising=False)
-    from utils.course import reference
-
-    monkeypatch.setattr(reference, "measure", lambda repeats=5: reference.BASELINE_SECONDS)
     nb = _notebook(
         tmp_path / "01_download.ipynb",
         "import os, utils\nassert os.environ['TL_TRACK'] == 'imagenet' and utils.miniature()\n"
         "from utils.web_data import load_svhn_mnist\n"
         "pair = load_svhn_mnist(n_source=50, n_source_val=20, n_target=50, n_test=20)\nprint(pair.source.x.shape)",
-        "utils.write_results('01_download', [{'experiment': 'e', 'method': 'm', 'budget': None, 'metric': 'accuracy', "
-        "'mean': 0.5, 'std': 0.0, 'n_seeds': 1, 'track': utils.select_track(verbose=False)}])",
+        _write_results_source("01_download", "utils.select_track(verbose=False)"),
     )
     work = tmp_path / "work"
     lines = []
@@ -171,15 +173,11 @@ def test_rehearse_runs_a_notebook_that_downloads_and_keeps_results_out_of_result
 
 
 @pytest.mark.slow
-def test_rehearse_fails_when_a_notebook_writes_into_results(tmp_path, monkeypatch):
-    from utils.course import reference
-
-    monkeypatch.setattr(reference, "measure", lambda repeats=5: reference.BASELINE_SECONDS)
+def test_rehearse_fails_when_a_notebook_writes_into_results(tmp_path):
     nb = _notebook(
         tmp_path / "01_sneaky.ipynb",
         "import utils\nfrom utils.course.paths import ROOT\n"
-        "utils.write_results('01_sneaky', [{'experiment': 'e', 'method': 'm', 'budget': None, 'metric': 'accuracy', "
-        "'mean': 0.5, 'std': 0.0, 'n_seeds': 1, 'track': 'imagenet'}], directory=ROOT / 'results')",
+        + _write_results_source("01_sneaky", "'imagenet'", ", directory=ROOT / 'results'"),
     )
     lines = []
     assert rehearsal.rehearse([nb], workdir=tmp_path / "work", timeout=120, log=lines.append) == 1

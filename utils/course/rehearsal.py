@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 from .paths import ROOT
-from .standins import MANIFEST, StandIns, _app_builder, _sha256, known_file  # noqa: F401 - re-exported
+from .standins import MANIFEST, StandIns, _sha256
 
 TRACK = "imagenet-rehearsal"
 #: Set in a notebook kernel by :func:`activate`; read by :func:`active`.

@@ -57,7 +57,7 @@ from .tables import (
     update_notebook_cost,
     write_table,
 )
-from .track import VALID_TRACKS
+from .track import VALID_TRACKS, miniature
 
 __all__ = [  # the runner's own functions, and the budgets' and tables' names it is used with
     "COURSE_SECONDS", "DEFAULT_TABLE", "NOTEBOOK_SECONDS", "PEAK_RSS_BYTES", "README_BLOCKS", "TOLERANCE_POINTS",
@@ -169,27 +169,26 @@ def execute_notebook(path: Path | str, *, timeout: float = 900.0, write: bool = 
 
 
 def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None = DEFAULT_TABLE,
-               timeout: float = 900.0, write: bool = True, track: str = "offline", log=print,
-               env: dict | None = None, keep: Path | str | None = None) -> tuple[list[NotebookRun], list[str]]:
+               timeout: float = 900.0, write: bool = True, track: str = "offline", log=print
+               ) -> tuple[list[NotebookRun], list[str]]:
     """Execute the notebooks one by one, then check budgets, write the table and the README.
 
     Returns the runs and the problems (empty when all is well). The budgets are those of the
     offline track; on the imagenet track only errors count. The README and table are
-    written only when every notebook ran without error. ``env`` adds environment variables
-    for the kernels; ``keep`` is a folder for a copy of every executed notebook.
+    written only when every notebook ran without error.
     """
     if track not in VALID_TRACKS:
         raise ValueError(f"track must be one of {VALID_TRACKS}, got {track!r}")
     limits = budget_limits()  # a bad TL_BUDGET_* value fails now, not after the run
     paths = [Path(p) for p in notebooks] if notebooks else list_notebooks()
-    env = {"TL_TRACK": track, **(env or {})}
+    env = {"TL_TRACK": track}
     gpu_record = False  # a full imagenet-track run on a GPU fills benchmarks/imagenet.json and its README block
     if track != "offline":  # the committed notebooks, results/, table and README are the offline track's
         write = False
         if table is not None and Path(table).resolve() == DEFAULT_TABLE.resolve():
             from .quiet import gpu_available
 
-            gpu_record = readme and not notebooks and not env.get("TL_MINIATURE") and gpu_available()
+            gpu_record = readme and not notebooks and not miniature() and gpu_available()
             table = IMAGENET_TABLE if gpu_record else cache_dir("course") / f"{track}.json"
             if not gpu_record:
                 log(f"no GPU (or a partial or miniature run): the table goes to {table}; "
@@ -210,7 +209,7 @@ def run_course(notebooks=None, *, readme: bool = True, table: Path | str | None 
     runs = []
     for i, path in enumerate(paths):
         log(f"== {path.name}")
-        run = execute_notebook(path, timeout=timeout, write=write, env=env, keep=keep)
+        run = execute_notebook(path, timeout=timeout, write=write, env=env)
         runs.append(run)
         status = "ok" if run.error is None else f"FAILED: {run.error}"
         log(f"   {run.seconds:.0f} s, peak {run.peak_rss_gb:.2f} GiB, {status}")
