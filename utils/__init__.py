@@ -43,7 +43,7 @@ from .metrics import (
     reliability_curve,
     transfer_gain,
 )
-from .plotting import plot_history, plot_image_grid, set_course_style
+from .plotting import plot_data_parallel, plot_history, plot_image_grid, set_course_style
 from .probing import cut_backbone, linear_probe, make_linear_probe, probe_layers
 from .seed import set_seed
 from .synthetic import RenderConfig, render_characters
@@ -60,7 +60,7 @@ __all__ = [
     "extract_features", "get_preprocessing", "import_tensorflow", "in_colab", "list_backbones", "load_backbone", "load_card",
     "load_digits_splits", "load_image_folder", "load_source_classifier", "make_dataset", "plot_history",
     "plot_image_grid", "render_characters", "sample_k_shot", "scan_image_folder", "select_track", "set_seed",
-    "configure_speed", "speed_settings", "check_answer", "set_course_style", "miniature", "results_summary",
+    "configure_speed", "speed_settings", "check_answer", "set_course_style", "miniature", "results_summary", "plot_data_parallel",
 ]
 __version__ = "0.1.0"
 

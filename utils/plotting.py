@@ -134,6 +134,62 @@ def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), *, titl
     return fig
 
 
+def plot_data_parallel(n_replicas: int = 4, global_batch: int = 64):
+    """A diagram of synchronous data parallelism: batch split, per-replica gradients, all-reduce, same update.
+
+    Parameters
+    ----------
+    n_replicas : int
+        Number of model copies drawn, 1 to 8.
+    global_batch : int
+        Examples per step over all replicas; a multiple of ``n_replicas``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> fig = plot_data_parallel(4, 64)
+    >>> any("16 examples" in t.get_text() for t in fig.axes[0].texts)
+    True
+    """
+    if not (is_int_at_least(n_replicas, 1) and n_replicas <= 8):
+        raise ValueError(f"n_replicas must be an integer from 1 to 8, got {n_replicas!r}")
+    if not is_int_at_least(global_batch, n_replicas) or global_batch % n_replicas:
+        raise ValueError(f"global_batch must be a positive multiple of n_replicas ({n_replicas}), got {global_batch!r}")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    fig, ax = plt.subplots(figsize=(8.5, 3.6))
+    ax.set(xlim=(0, 10), ylim=(0, 5.2))
+    ax.axis("off")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+    def box(x, y, w, h, text, fill, **kw):
+        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.05", fc=fill, ec="0.3", alpha=0.85))
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=9, **kw)
+
+    def arrow(x0, y0, x1, y1):
+        ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "color": "0.3"})
+
+    box(0.2, 4.3, 9.6, 0.6, f"global batch: {global_batch} examples", "0.92")
+    width = 9.6 / n_replicas
+    share = global_batch // n_replicas
+    for r in range(n_replicas):
+        x = 0.2 + r * width + 0.08
+        w = width - 0.16
+        arrow(x + w / 2, 4.25, x + w / 2, 3.75)
+        box(x, 2.75, w, 0.95, f"replica {r}\n{share} examples\nsame weights", colors[r % len(colors)], color="white")
+        arrow(x + w / 2, 2.7, x + w / 2, 2.05)
+        ax.text(x + w / 2 + 0.05, 2.35, f"$g_{r}$", fontsize=9)
+    box(0.2, 1.25, 9.6, 0.7, "all-reduce: $g = \\sum_r g_r$ (each $g_r$ from loss summed over its share / global batch)", "0.85")
+    arrow(5.0, 1.2, 5.0, 0.75)
+    box(0.2, 0.05, 9.6, 0.6, "every replica applies the same update $w \\leftarrow w - \\eta\\, g$: the copies stay identical", "0.92")
+    return fig
+
+
 def _tidy(fig) -> None:
     """Tight layout, unless the figure already has a layout engine (the course style's constrained layout)."""
     if fig.get_layout_engine() is None:

@@ -45,7 +45,8 @@ def _keras_hub():
     return keras_hub
 
 
-def load_text_encoder(source: str | None = None, *, sequence_length: int = 48, check: bool = True):
+def load_text_encoder(source: str | None = None, *, sequence_length: int = 48, check: bool = True,
+                      dropout: float | None = None):
     """The pretrained encoder and its preprocessor, from the course cache or the hub.
 
     Parameters
@@ -58,6 +59,9 @@ def load_text_encoder(source: str | None = None, *, sequence_length: int = 48, c
     check : bool
         Compare the embedding of "hello world" with the published reference
         (:func:`check_reference_embedding`); only meaningful for all-MiniLM-L6-v2.
+    dropout : float or None
+        The encoder's dropout rate during training; ``None`` keeps the checkpoint's (0.1 here).
+        ``0.0`` makes training deterministic given the data (notebook 07 compares replicas with it).
 
     Returns
     -------
@@ -74,13 +78,15 @@ def load_text_encoder(source: str | None = None, *, sequence_length: int = 48, c
     """
     if not is_int_at_least(sequence_length, 4):
         raise ValueError(f"sequence_length must be an integer >= 4, got {sequence_length!r}")
+    if dropout is not None and (isinstance(dropout, bool) or not isinstance(dropout, int | float) or not 0 <= dropout < 1):
+        raise ValueError(f"dropout must be a number in [0, 1) or None, got {dropout!r}")
     if source is None:
         from .course.textfiles import check_model
 
         source = str(check_model())
     keras_hub = _keras_hub()
     try:
-        backbone = keras_hub.models.BertBackbone.from_preset(source)
+        backbone = keras_hub.models.BertBackbone.from_preset(source, **({} if dropout is None else {"dropout": dropout}))
         preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(source,
                                                                                 sequence_length=sequence_length)
     except Exception as exc:  # noqa: BLE001 - a download that failed becomes one clear message

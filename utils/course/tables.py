@@ -73,6 +73,8 @@ def format_value(row: dict) -> str:
     metric, mean, std = row["metric"], float(row["mean"]), float(row["std"])
     spread = row.get("n_seeds", 1) > 1
     if is_timing(metric):
+        if "(ms)" in metric:
+            return f"{mean:.1f} ms" + (f" ± {std:.1f} ms" if spread else "")
         return f"{mean:.1f}×" if "speed" in metric.lower() else f"{mean:.2f} s"
     if "gain" in metric.lower():
         text = f"{100 * mean:+.1f}".replace("-", "−")
@@ -80,6 +82,8 @@ def format_value(row: dict) -> str:
     if _is_fraction(metric):
         return f"{100 * mean:.1f}%" + (f" ± {100 * std:.1f}%" if spread else "")
     digits = 2 if "tau" in metric.lower() or "distance" in metric.lower() else 3
+    if mean != 0 and abs(mean) < 10 ** -digits:  # a tiny value (a p-value, a rounding error) in scientific notation
+        return (f"{mean:.1e}" + (f" ± {std:.1e}" if spread else "")).replace("-", "−")
     text = f"{mean:+.{digits}f}" if "tau" in metric.lower() else f"{mean:.{digits}f}"
     return text.replace("-", "−") + (f" ± {std:.{digits}f}" if spread else "")
 
