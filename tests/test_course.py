@@ -103,7 +103,8 @@ def test_collect_results_adds_the_notebook_and_skips_missing_files(tmp_path):
     (_row(metric="p", mean=0.00031822, n_seeds=1), "3.2e−04"),  # tiny values in scientific notation, not 0.000
     (_row(metric="reverse validation loss", mean=3.4e-4, std=2.5e-4, n_seeds=5), "3.4e−04 ± 2.5e−04"),
     (_row(metric="largest |weight difference|", mean=0.0, n_seeds=1), "0.000"),
-    (_row(metric="step time (ms)", mean=7.234, std=0.21, n_seeds=3), "7.2 ms ± 0.2 ms"),
+    (_row(metric="time per step (ms)", mean=7.234, std=0.21, n_seeds=3), "7.2 ± 0.2"),
+    (_row(metric="trainable share of the parameters", mean=0.00993, n_seeds=1), "1.0%"),
 ])
 def test_format_value_uses_the_unit_readers_expect(row, text):
     assert course.format_value(row) == text

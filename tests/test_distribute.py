@@ -154,6 +154,42 @@ def test_a_worker_killed_mid_run_gives_a_clear_error_and_leaves_no_process_or_po
     assert all(distribute.port_is_free(port) for port in caught.value.ports)
 
 
+def _exited(pid: int) -> bool:
+    """Gone, or a zombie waiting for a parent that is not ours to reap."""
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] == "Z"
+    except (FileNotFoundError, IndexError):
+        return _gone(pid)
+
+
+@pytest.mark.slow
+def test_workers_exit_when_the_process_that_started_them_is_killed(tmp_path):
+    """A killed kernel must not leave workers behind: they watch their parent."""
+    pids = tmp_path / "pids.json"
+    parent = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import json
+        from utils import distribute
+        distribute.run_workers(2, steps=1_000_000, timeout=600, workdir={str(tmp_path)!r},
+                               on_start=lambda procs: open({str(pids)!r}, "w").write(json.dumps([p.pid for p in procs])))
+    """)], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT), CUDA_VISIBLE_DEVICES=""))
+    try:
+        for _ in range(1200):  # the workers are running once both have logged a step
+            logs = [tmp_path / f"worker{i}.log" for i in (0, 1)]
+            if pids.exists() and all(log.exists() and "step 2/" in log.read_text(errors="replace") for log in logs):
+                break
+            time.sleep(0.1)
+        workers = json.loads(pids.read_text())
+        parent.kill()
+        parent.wait()
+        for _ in range(600):  # a bounded wait for them to notice, not a speed requirement
+            if all(_exited(pid) for pid in workers):
+                break
+            time.sleep(0.1)
+        assert all(_exited(pid) for pid in workers), "workers outlived the process that started them"
+    finally:
+        parent.kill()
+
+
 @pytest.mark.slow
 def test_workers_that_run_out_of_time_are_stopped(tmp_path):
     with pytest.raises(distribute.WorkerError, match="did not finish within 3 s") as caught:

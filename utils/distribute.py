@@ -8,7 +8,9 @@ workers, and cleans up after them.
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -33,7 +35,7 @@ class WorkerError(RuntimeError):
     Attributes
     ----------
     pids : list of int
-        The worker processes' ids (all of them have exited and been reaped).
+        The worker processes' ids (all of them have been stopped and, normally, reaped).
     ports : list of int
         The ports the cluster used on 127.0.0.1 (all closed).
     """
@@ -162,9 +164,12 @@ def _stop(procs: Sequence[subprocess.Popen], grace: float = 2.0) -> None:
 
 
 def _tail(path: Path, lines: int = 12) -> str:
+    """The last ``lines`` lines of a worker's log, without TensorFlow's start-up chatter."""
     text = path.read_text(errors="replace") if path.exists() else ""
     kept = [line for line in text.splitlines() if line.strip()]
-    return "\n".join(kept[-lines:]) or "(empty: the worker was still starting)"
+    chatter = re.compile(r"^([IWE]\d{4} |WARNING: All log messages before absl)")
+    said = [line for line in kept if not chatter.match(line)]
+    return "\n".join((said or kept)[-lines:]) or "(empty: the worker was still starting)"
 
 
 def _why(returncode: int) -> str:
@@ -193,7 +198,10 @@ def run_workers(
     ``TF_CONFIG``, on the CPU, in its own process group. If a worker fails, is killed or the
     run takes longer than ``timeout`` seconds, every worker is stopped and reaped, and
     :class:`WorkerError` says which worker and why (with the end of its log). Ports and
-    processes are released whatever happens.
+    processes are released whatever happens here; if the calling process itself is killed,
+    the workers notice and exit. The ports are asked of the OS and released just before the
+    workers bind them, so another program could take one in between: the worker's log then
+    says the address is in use, and running again picks new ports.
 
     Parameters
     ----------
@@ -252,6 +260,7 @@ def run_workers(
     ports = free_ports(n_workers)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1",
+               TL_WORKER_PARENT=str(os.getpid()),  # a worker exits if this process dies (a killed kernel)
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     procs: list[subprocess.Popen] = []
     logs = [workdir / f"worker{i}.log" for i in range(n_workers)]
@@ -261,7 +270,7 @@ def run_workers(
             worker_env = dict(env, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}))
             args = [sys.executable, "-m", "utils.distribute_worker", "--out", str(workdir), "--steps", str(steps),
                     "--global-batch", str(global_batch), "--learning-rate", repr(float(learning_rate)),
-                    "--seed", str(int(seed)), "--timeout", str(int(timeout))]
+                    "--seed", str(int(seed)), "--timeout", str(max(1, math.ceil(timeout)))]
             with open(logs[i], "wb") as log:
                 procs.append(subprocess.Popen(args, cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT,
                                               stdin=subprocess.DEVNULL, start_new_session=True))
@@ -280,9 +289,10 @@ def run_workers(
                 break
             if time.monotonic() - start > timeout:
                 _stop(procs)
-                raise WorkerError(f"the workers did not finish within {timeout:.0f} s and have been stopped; "
-                                  "raise `timeout` on a slow machine. The end of worker 0's log:\n"
-                                  f"{_tail(logs[0])}", pids=[p.pid for p in procs], ports=ports)
+                tails = "\n".join(f"worker {i}: {_tail(log, 3)}" for i, log in enumerate(logs))
+                raise WorkerError(f"the workers did not finish within {timeout:g} s and have been stopped; "
+                                  f"raise `timeout` on a slow machine. The end of their logs:\n{tails}",
+                                  pids=[p.pid for p in procs], ports=ports)
             time.sleep(0.2)
     finally:
         _stop(procs)  # nothing survives this function: on success, error, timeout or KeyboardInterrupt

@@ -40,6 +40,22 @@ def _peak_rss_bytes() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Exit when the process that started this worker goes away (a killed or restarted kernel).
+
+    A watcher thread polls the parent's id (Linux's PR_SET_PDEATHSIG is not used: it fires when
+    the *thread* that started the worker ends, which in a notebook kernel is not the kernel's end).
+    """
+    import threading
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(3)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path, help="folder for this worker's results")
@@ -50,6 +66,7 @@ def main(argv=None) -> None:
     parser.add_argument("--timeout", type=int, default=180, help="seconds a collective may wait for the others")
     args = parser.parse_args(argv)
     task = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
+    _exit_with_parent(int(os.environ.get("TL_WORKER_PARENT", os.getppid())))
 
     import numpy as np
     import tensorflow as tf
@@ -101,7 +118,6 @@ def main(argv=None) -> None:
         losses.append(float(train_step(batches)))
         print(f"worker {task}: step {step + 1}/{args.steps}, loss {losses[-1]:.4f}", flush=True)
     seconds = time.monotonic() - ready
-    strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)  # a barrier: everyone finished
 
     out = args.out
     np.savez(out / f"worker{task}.part.npz", **{f"w{k}": w for k, w in enumerate(model.get_weights())})
@@ -110,6 +126,8 @@ def main(argv=None) -> None:
                "replicas": strategy.num_replicas_in_sync,
                "peak_rss_bytes": _peak_rss_bytes()}
     (out / f"worker{task}.json").write_text(json.dumps(summary))
+    # a barrier: no worker leaves (and takes its part of the cluster down) before every worker has saved
+    strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
     print(f"worker {task}: done", flush=True)
     sys.stdout.flush()
     os._exit(0)  # skip TensorFlow's teardown: a worker's exit must not wait on the others' heartbeats

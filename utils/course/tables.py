@@ -65,7 +65,7 @@ def is_timing(metric: str) -> bool:
 
 def _is_fraction(metric: str) -> bool:
     m = metric.lower()
-    return any(word in m for word in ("accuracy", "f1", "gain"))
+    return any(word in m for word in ("accuracy", "f1", "gain", "share"))
 
 
 def format_value(row: dict) -> str:
@@ -74,7 +74,7 @@ def format_value(row: dict) -> str:
     spread = row.get("n_seeds", 1) > 1
     if is_timing(metric):
         if "(ms)" in metric:
-            return f"{mean:.1f} ms" + (f" ± {std:.1f} ms" if spread else "")
+            return f"{mean:.1f}" + (f" ± {std:.1f}" if spread else "")  # the unit is in the metric's name
         return f"{mean:.1f}×" if "speed" in metric.lower() else f"{mean:.2f} s"
     if "gain" in metric.lower():
         text = f"{100 * mean:+.1f}".replace("-", "−")
