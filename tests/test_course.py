@@ -75,9 +75,9 @@ def test_list_notebooks_finds_the_numbered_ones_in_order(tmp_path):
         course.list_notebooks(tmp_path / "empty")
 
 
-def test_the_course_has_seven_notebooks_each_with_results():
+def test_the_course_has_eight_notebooks_each_with_results():
     stems = [p.stem for p in course.list_notebooks()]
-    assert stems[0].startswith("00_") and len(stems) == 7
+    assert stems[0].startswith("00_") and len(stems) == 8
     rows = course.collect_results()
     assert {r["notebook"] for r in rows} == set(stems)
 
