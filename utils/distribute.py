@@ -280,15 +280,13 @@ def run_workers(
             codes = [p.poll() for p in procs]
             failed = [i for i, c in enumerate(codes) if c not in (None, 0)]
             if failed:
-                i = failed[0]
-                _stop(procs)
+                i = failed[0]  # the finally below stops the others before the caller sees the error
                 raise WorkerError(f"worker {i} {_why(codes[i])} after {time.monotonic() - start:.0f} s; every "
                                   f"worker has been stopped. The end of its log:\n{_tail(logs[i])}",
                                   pids=[p.pid for p in procs], ports=ports)
             if all(c == 0 for c in codes):
                 break
             if time.monotonic() - start > timeout:
-                _stop(procs)
                 tails = "\n".join(f"worker {i}: {_tail(log, 3)}" for i, log in enumerate(logs))
                 raise WorkerError(f"the workers did not finish within {timeout:g} s and have been stopped; "
                                   f"raise `timeout` on a slow machine. The end of their logs:\n{tails}",

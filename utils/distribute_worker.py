@@ -120,8 +120,8 @@ def main(argv=None) -> None:
     seconds = time.monotonic() - ready
 
     out = args.out
-    np.savez(out / f"worker{task}.part.npz", **{f"w{k}": w for k, w in enumerate(model.get_weights())})
-    os.replace(out / f"worker{task}.part.npz", out / f"worker{task}.npz")
+    # read by run_workers only once every worker has exited cleanly, so no partial file is ever read
+    np.savez(out / f"worker{task}.npz", **{f"w{k}": w for k, w in enumerate(model.get_weights())})
     summary = {"task": task, "losses": losses, "seconds": seconds, "startup_seconds": ready - STARTED,
                "replicas": strategy.num_replicas_in_sync,
                "peak_rss_bytes": _peak_rss_bytes()}
@@ -129,7 +129,6 @@ def main(argv=None) -> None:
     # a barrier: no worker leaves (and takes its part of the cluster down) before every worker has saved
     strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
     print(f"worker {task}: done", flush=True)
-    sys.stdout.flush()
     os._exit(0)  # skip TensorFlow's teardown: a worker's exit must not wait on the others' heartbeats
 
 
