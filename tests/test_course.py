@@ -386,3 +386,27 @@ def test_no_committed_results_or_benchmark_carries_a_rehearsal_or_imagenet_numbe
     assert {r["track"] for r in json.loads(course.DEFAULT_TABLE.read_text())["results"]} == {"offline"}
     gpu = json.loads((course.ROOT / "benchmarks" / "imagenet.json").read_text())
     assert all(r["track"] == "imagenet" for r in gpu["results"])
+
+
+def test_compare_reads_results_folders_holds_them_to_the_tolerance_and_lists_exempt_metrics(tmp_path, capsys):
+    def folder(name, accuracy, p):
+        (tmp_path / name).mkdir()
+        records = [{"experiment": "e", "method": "m", "budget": None, "metric": "accuracy", "mean": accuracy,
+                    "std": 0.01, "n_seeds": 5, "track": "offline"},
+                   {"experiment": "e", "method": "m − c", "budget": None, "metric": "p", "mean": p, "std": 0.0,
+                    "n_seeds": 1, "track": "offline"},
+                   {"experiment": "e", "method": "m", "budget": None, "metric": "seconds per epoch", "mean": 3.0 * p,
+                    "std": 0.0, "n_seeds": 1, "track": "offline"}]
+        (tmp_path / name / "03_domain_adaptation.json").write_text(json.dumps(records))
+        return str(tmp_path / name)
+
+    committed = folder("committed", 0.700, 0.058)
+    assert course.main(["compare", committed, folder("close", 0.715, 0.100), "--tolerance", "2", "--exempt", "p"]) == 0
+    out = capsys.readouterr().out
+    assert "0 moved by more than 2.0 points" in out and "not held to the tolerance" in out and "| p [mean]" in out
+    assert course.main(["compare", committed, folder("far", 0.730, 0.058), "--tolerance", "2", "--exempt", "p"]) == 1
+    assert "MOVED 03_domain_adaptation | e | m | None | accuracy [mean]: 0.7000 -> 0.7300 (3.00 points)" in \
+        capsys.readouterr().out
+    assert course.main(["compare", committed, folder("p moved", 0.700, 0.100), "--tolerance", "2"]) == 1  # p not exempt
+    with pytest.raises(SystemExit, match="does not exist"):
+        course.main(["compare", committed, str(tmp_path / "nowhere.json")])
